@@ -1,0 +1,344 @@
+/**
+ * A linearizability checker in the style of Porcupine: the Wing–Gong search with Lowe's
+ * improvements (a linked list of call/return entries, memoising (linearized set, state) pairs),
+ * run separately on each part of a P-compositional model.
+ *
+ * The search is iterative with an explicit stack, so a 10k-operation partition cannot overflow
+ * the call stack, and it checks a deadline so a hard history ends as `unknown`, never `illegal`.
+ */
+import { LinearizedSet } from './bitset.js'
+import { formatValue } from './format.js'
+import {
+  isUnknownOutput,
+  unknownOutput,
+  type CandidateDiagnosis,
+  type CheckOptions,
+  type CheckOutcome,
+  type CheckResult,
+  type LinearizationStep,
+  type Model,
+  type Operation,
+  type PartitionDiagnosis,
+  type PartitionResult,
+  type UnknownOutput,
+} from './history.js'
+
+/** Linked-list terminator. */
+const END = -1
+/** Reading the clock on every step would dominate cheap models; every 1024 steps is ~sub-ms. */
+const STEPS_PER_CLOCK_READ = 1024
+
+/** An operation with its outcome normalised: unknown outcomes return at Infinity with `unknownOutput`. */
+interface PreparedOperation<I, O> {
+  input: I
+  output: O | UnknownOutput
+  call: number
+  returnTime: number
+  unknown: boolean
+}
+
+function prepareOperation<I, O>(operation: Operation<I, O>): PreparedOperation<I, O> {
+  if (!Number.isFinite(operation.call)) {
+    throw new RangeError(`operation call time must be finite, got ${operation.call}`)
+  }
+  const unknown = !Number.isFinite(operation.return) || isUnknownOutput(operation.output)
+  if (!unknown && operation.return < operation.call) {
+    throw new RangeError(`operation returns (${operation.return}) before its call (${operation.call})`)
+  }
+  return {
+    input: operation.input,
+    output: unknown ? unknownOutput : operation.output,
+    call: operation.call,
+    returnTime: unknown ? Infinity : operation.return,
+    unknown,
+  }
+}
+
+/**
+ * Call and return entries in time order as a doubly linked list. Entry 2i is the call of operation
+ * i and entry 2i+1 its return. Linearizing an operation "lifts" both entries out; backtracking
+ * puts them back in reverse order, which restores the list exactly (dancing links).
+ */
+class EntryList {
+  readonly next: Int32Array
+  private readonly previous: Int32Array
+  private readonly head: number
+
+  constructor(operations: readonly PreparedOperation<unknown, unknown>[]) {
+    const entryCount = operations.length * 2
+    const order = Array.from({ length: entryCount }, (_, entry) => entry)
+    const timeOf = (entry: number): number => {
+      const operation = operations[entry >> 1]
+      if (operation === undefined) return Infinity
+      return isCallEntry(entry) ? operation.call : operation.returnTime
+    }
+    // Calls sort before returns at equal times: closed intervals, so touching operations overlap.
+    order.sort((left, right) => timeOf(left) - timeOf(right) || (left & 1) - (right & 1) || left - right)
+    this.head = entryCount
+    this.next = new Int32Array(entryCount + 1).fill(END)
+    this.previous = new Int32Array(entryCount + 1).fill(END)
+    let last = this.head
+    for (const entry of order) {
+      this.next[last] = entry
+      this.previous[entry] = last
+      last = entry
+    }
+  }
+
+  first(): number {
+    return this.next[this.head] ?? END
+  }
+
+  lift(callEntry: number): void {
+    this.unlink(callEntry)
+    this.unlink(callEntry + 1)
+  }
+
+  unlift(callEntry: number): void {
+    this.relink(callEntry + 1)
+    this.relink(callEntry)
+  }
+
+  private unlink(entry: number): void {
+    const before = this.previous[entry] ?? END
+    const after = this.next[entry] ?? END
+    this.next[before] = after
+    if (after !== END) this.previous[after] = before
+  }
+
+  /** Valid only in reverse order of `unlink`: the removed entry still remembers its neighbours. */
+  private relink(entry: number): void {
+    const before = this.previous[entry] ?? END
+    const after = this.next[entry] ?? END
+    this.next[before] = entry
+    if (after !== END) this.previous[after] = entry
+  }
+}
+
+function isCallEntry(entry: number): boolean {
+  return entry >= 0 && (entry & 1) === 0
+}
+
+interface Frame<S> {
+  callEntry: number
+  stateBefore: S
+  stateHashBefore: string
+}
+
+interface SearchOutcome {
+  result: CheckOutcome
+  linearization: LinearizationStep[]
+  searchSteps: number
+}
+
+/** Records (set, state) as explored; false when it already was, so the branch can be pruned. */
+function rememberExplored(explored: Map<string, Uint32Array[]>, linearized: LinearizedSet, stateHash: string): boolean {
+  const key = `${linearized.hashHigh}.${linearized.hashLow}.${stateHash}`
+  const bucket = explored.get(key)
+  if (bucket === undefined) {
+    explored.set(key, [linearized.words.slice()])
+    return true
+  }
+  if (bucket.some((words) => linearized.equalsWords(words))) return false
+  bucket.push(linearized.words.slice())
+  return true
+}
+
+function toSteps<S>(stack: readonly Frame<S>[]): LinearizationStep[] {
+  return stack.map((frame) => ({ operation: frame.callEntry >> 1, effect: 'applied' }))
+}
+
+/**
+ * Unknown-outcome operations left when every known one is linearized never need a place: they can
+ * go after everything, where nothing observes them, which is the same as never taking effect.
+ * This is how "omitted" is decided, rather than by a search branch: branching there would re-run
+ * the whole tail of the search for every unknown operation that did take effect.
+ */
+function withOmitted<I, O>(operations: readonly PreparedOperation<I, O>[], steps: LinearizationStep[]): LinearizationStep[] {
+  const placed = new Set(steps.map((step) => step.operation))
+  const omitted = operations
+    .map((operation, index) => ({ operation, index }))
+    .filter(({ index }) => !placed.has(index))
+    .sort((left, right) => left.operation.call - right.operation.call || left.index - right.index)
+    .map(({ index }): LinearizationStep => ({ operation: index, effect: 'omitted' }))
+  return [...steps, ...omitted]
+}
+
+function searchPartition<S, I, O>(
+  model: Model<S, I, O>,
+  operations: readonly PreparedOperation<I, O>[],
+  deadlineMs: number,
+): SearchOutcome {
+  const list = new EntryList(operations)
+  const linearized = new LinearizedSet(operations.length)
+  const explored = new Map<string, Uint32Array[]>()
+  const stack: Frame<S>[] = []
+  let longest: LinearizationStep[] = []
+  let knownRemaining = operations.filter((operation) => !operation.unknown).length
+  let state = model.init()
+  let stateHash = model.hash(state)
+  let entry = list.first()
+  let searchSteps = 0
+  // Known returns are finite and unknown ones infinite, so while a known operation remains, the walk
+  // meets a known return entry before reaching any unknown one.
+  while (knownRemaining > 0) {
+    searchSteps++
+    if (searchSteps % STEPS_PER_CLOCK_READ === 0 && performance.now() > deadlineMs) {
+      const linearization = stack.length > longest.length ? toSteps(stack) : longest
+      return { result: 'unknown', linearization, searchSteps }
+    }
+    if (!isCallEntry(entry)) {
+      // Every operation called before this return was tried here and none led to a complete
+      // linearization, so the last choice was wrong: undo it and try the entry after it instead.
+      if (stack.length > longest.length) longest = toSteps(stack)
+      const frame = stack.pop()
+      if (frame === undefined) return { result: 'illegal', linearization: longest, searchSteps }
+      list.unlift(frame.callEntry)
+      linearized.toggle(frame.callEntry >> 1)
+      if (operations[frame.callEntry >> 1]?.unknown === false) knownRemaining++
+      state = frame.stateBefore
+      stateHash = frame.stateHashBefore
+      entry = list.next[frame.callEntry] ?? END
+      continue
+    }
+    const operationIndex = entry >> 1
+    const operation = operations[operationIndex]
+    const next = operation === undefined ? undefined : model.step(state, operation.input, operation.output)
+    if (operation === undefined || next?.ok !== true) {
+      entry = list.next[entry] ?? END
+      continue
+    }
+    const nextHash = model.hash(next.state)
+    linearized.toggle(operationIndex)
+    if (!rememberExplored(explored, linearized, nextHash)) {
+      // This set of operations already reached this state by another order: nothing new below.
+      linearized.toggle(operationIndex)
+      entry = list.next[entry] ?? END
+      continue
+    }
+    stack.push({ callEntry: entry, stateBefore: state, stateHashBefore: stateHash })
+    if (!operation.unknown) knownRemaining--
+    state = next.state
+    stateHash = nextHash
+    list.lift(entry)
+    entry = list.first()
+  }
+  return { result: 'ok', linearization: withOmitted(operations, toSteps(stack)), searchSteps }
+}
+
+/**
+ * The operation no extension of the prefix could place: among those left, the one that returns
+ * first. Everything that could precede it was tried (the candidates), and none worked.
+ */
+function findFailingOperation<I, O>(
+  operations: readonly PreparedOperation<I, O>[],
+  inPrefix: ReadonlySet<number>,
+): number | undefined {
+  let failing: number | undefined
+  operations.forEach((operation, index) => {
+    if (inPrefix.has(index)) return
+    const current = failing === undefined ? undefined : operations[failing]
+    if (current === undefined || operation.returnTime < current.returnTime) failing = index
+  })
+  return failing
+}
+
+function diagnosePartition<S, I, O>(
+  model: Model<S, I, O>,
+  operations: readonly PreparedOperation<I, O>[],
+  linearization: readonly LinearizationStep[],
+): PartitionDiagnosis {
+  const describeState = (state: S): string => model.describeState?.(state) ?? model.hash(state)
+  const operationDescriptions = operations.map(
+    (operation) =>
+      model.describeOperation?.(operation.input, operation.output) ??
+      `${formatValue(operation.input)} → ${formatValue(operation.output)}`,
+  )
+  let state = model.init()
+  const initialState = describeState(state)
+  const statesAfterSteps: string[] = []
+  for (const step of linearization) {
+    const operation = operations[step.operation]
+    if (operation !== undefined && step.effect === 'applied') {
+      state = model.step(state, operation.input, operation.output).state
+    }
+    statesAfterSteps.push(describeState(state))
+  }
+  const inPrefix = new Set(linearization.map((step) => step.operation))
+  const failing = findFailingOperation(operations, inPrefix)
+  const deadline = failing === undefined ? -Infinity : (operations[failing]?.returnTime ?? -Infinity)
+  const candidates: CandidateDiagnosis[] = []
+  operations.forEach((operation, index) => {
+    if (inPrefix.has(index) || operation.call > deadline) return
+    const accepted = model.step(state, operation.input, operation.output).ok
+    candidates.push({ operation: index, reason: accepted ? 'dead-end' : 'rejected-by-model' })
+  })
+  return { operationDescriptions, statesAfterSteps, initialState, candidates }
+}
+
+function checkPartition<S, I, O>(
+  model: Model<S, I, O>,
+  part: readonly Operation<I, O>[],
+  historyIndexOf: ReadonlyMap<Operation<I, O>, number>,
+  deadlineMs: number,
+): PartitionResult<I, O> {
+  const startedMs = performance.now()
+  const prepared = part.map((operation) => prepareOperation(operation))
+  const search: SearchOutcome =
+    performance.now() > deadlineMs
+      ? { result: 'unknown', linearization: [], searchSteps: 0 }
+      : searchPartition(model, prepared, deadlineMs)
+  const result: PartitionResult<I, O> = {
+    result: search.result,
+    operations: [...part],
+    historyIndices: part.map((operation) => historyIndexOf.get(operation) ?? -1),
+    linearization: search.linearization,
+    searchSteps: search.searchSteps,
+    elapsedMs: 0,
+  }
+  if (search.result !== 'ok') {
+    result.diagnosis = diagnosePartition(model, prepared, search.linearization)
+    const inPrefix = new Set(search.linearization.map((step) => step.operation))
+    const failing = search.result === 'illegal' ? findFailingOperation(prepared, inPrefix) : undefined
+    if (failing !== undefined) result.failingOperation = failing
+  }
+  result.elapsedMs = performance.now() - startedMs
+  return result
+}
+
+function combineOutcomes(outcomes: readonly CheckOutcome[]): CheckOutcome {
+  if (outcomes.includes('illegal')) return 'illegal'
+  if (outcomes.includes('unknown')) return 'unknown'
+  return 'ok'
+}
+
+/**
+ * Checks that `history` is linearizable with respect to `model`.
+ *
+ * `illegal` is definite: some partition has no linearization. `unknown` means the time limit ran
+ * out first. The time limit is shared by all partitions.
+ */
+export function checkOperations<S, I, O>(
+  model: Model<S, I, O>,
+  history: readonly Operation<I, O>[],
+  options: CheckOptions = {},
+): CheckResult<I, O> {
+  const startedMs = performance.now()
+  const deadlineMs = startedMs + (options.timeoutMs ?? Infinity)
+  const parts = model.partition ? model.partition(history) : [[...history]]
+  const partitionedCount = parts.reduce((total, part) => total + part.length, 0)
+  if (partitionedCount !== history.length) {
+    // Dropping or duplicating operations would make any verdict meaningless.
+    throw new Error(`model ${model.name}: partition returned ${partitionedCount} operations for ${history.length}`)
+  }
+  const historyIndexOf = new Map(history.map((operation, index) => [operation, index] as const))
+  const partitions = parts
+    .filter((part) => part.length > 0)
+    .map((part) => checkPartition(model, part, historyIndexOf, deadlineMs))
+  return {
+    result: combineOutcomes(partitions.map((partition) => partition.result)),
+    modelName: model.name,
+    partitions,
+    elapsedMs: performance.now() - startedMs,
+  }
+}
