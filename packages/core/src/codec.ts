@@ -11,8 +11,8 @@ const packr = new Packr({
   useRecords: false,
   mapsAsObjects: true,
   int64AsType: 'bigint',
-  // Decoded Uint8Arrays must be copies: a view would let a reader mutate the stored bytes.
-  copyBuffers: true,
+  // Binary fields decode as views of the source; decodeValueAt detaches them (see below).
+  copyBuffers: false,
   moreTypes: false,
 })
 
@@ -37,13 +37,60 @@ export function encodeValue(value: unknown, valueBytesMax: number): ValueBytes {
   return bytes
 }
 
+/** Decodes a value into a fresh copy: nothing in it shares memory with `bytes`. */
 export function decodeValue<T = unknown>(bytes: Uint8Array): T {
-  return packr.unpack(bytes) as T
+  return decodeValueAt<T>(bytes, 0, bytes.length)
 }
 
-/** Decodes the value stored at `[start, end)` of `source` without creating a view. */
+/**
+ * Decodes the value stored at `[start, end)` of `source` (e.g. an arena chunk) without a view of
+ * the range. Binary fields come out of msgpackr as views of `source`; they are copied into a
+ * pooled slab, because `Uint8Array.prototype.slice` allocates an ArrayBuffer per call (the single
+ * largest cost of a read in profiles). A value whose bytes hold no bin marker is returned as is.
+ */
 export function decodeValueAt<T = unknown>(source: Uint8Array, start: number, end: number): T {
-  return packr.unpack(source, { start, end }) as T
+  const value = packr.unpack(source, { start, end }) as T
+  return mayHoldBinary(source, start, end) ? (detach(value, source.buffer) as T) : value
+}
+
+/** msgpack's bin8/16/32 markers are 0xc4..0xc6: with none of these bytes, no field is binary. */
+function mayHoldBinary(source: Uint8Array, start: number, end: number): boolean {
+  for (let marker = 0xc4; marker <= 0xc6; marker++) {
+    const at = source.indexOf(marker, start)
+    if (at >= 0 && at < end) return true
+  }
+  return false
+}
+
+function detach(value: unknown, shared: ArrayBufferLike): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (value instanceof Uint8Array) return value.buffer === shared ? pooledCopy(value) : value
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) value[index] = detach(value[index], shared)
+    return value
+  }
+  if (value instanceof Date) return value
+  const record = value as Record<string, unknown>
+  for (const key of Object.keys(record)) record[key] = detach(record[key], shared)
+  return value
+}
+
+const slabBytes = 64 * 1024
+let slab = new Uint8Array(slabBytes)
+let slabUsed = 0
+
+/** A copy of `view` in a shared slab (like Node's Buffer pool): one memcpy, no ArrayBuffer per call. */
+export function pooledCopy(view: Uint8Array): Uint8Array {
+  const length = view.length
+  if (length > slabBytes / 8) return view.slice()
+  if (slabUsed + length > slabBytes) {
+    slab = new Uint8Array(slabBytes)
+    slabUsed = 0
+  }
+  slab.set(view, slabUsed)
+  const copy = slab.subarray(slabUsed, slabUsed + length)
+  slabUsed = (slabUsed + length + 7) & ~7
+  return copy
 }
 
 /** Encodes plain data (snapshots, messages). No size limit here: callers bound their inputs. */

@@ -5,6 +5,7 @@ import { assert, ConfChangeRejectedError, NotLeaderError, ProposalDroppedError, 
 import { RaftLog } from './raft-log.js'
 import { SeededRandom } from './random.js'
 import { ReadOnlyQueue } from './read-only.js'
+import { handleVoteRequest, hup } from './election.js'
 import { bcastAppend } from './replication.js'
 import { handleReadIndexRequest, handleTransferLeader, releasePendingReadIndexRequests, stepLeader } from './step-leader.js'
 import { stepCandidate, stepFollower } from './step-follower.js'
@@ -196,7 +197,7 @@ export class Raft {
     this.electionElapsed++
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0
-      this.hup(false)
+      hup(this, false)
     }
   }
 
@@ -244,67 +245,6 @@ export class Raft {
 
   // ---------------------------------------------------------------- elections
 
-  /** Starts an election if this node may (`transfer`: asked by the leader, so skip pre-vote). */
-  hup(transfer: boolean): void {
-    if (this.role === 'leader') return
-    if (!this.promotable()) {
-      this.logger.warn(`${this.id} is not promotable (learner, removed or installing a snapshot); not campaigning`)
-      return
-    }
-    if (this.hasUnappliedConfChanges()) {
-      this.logger.warn(`${this.id} cannot campaign at term ${this.term}: committed membership changes are not applied yet`)
-      return
-    }
-    this.logger.info(`${this.id} is starting a new election at term ${this.term}`)
-    if (this.config.preVote && !transfer) this.campaign('preVote', false)
-    else this.campaign('vote', transfer)
-  }
-
-  private hasUnappliedConfChanges(): boolean {
-    if (this.log.committed <= this.log.applied) return false
-    const entries = this.log.slice(this.log.applied + 1, this.log.committed + 1)
-    return entries.some((entry) => entry.type === 'confChange')
-  }
-
-  campaign(kind: 'preVote' | 'vote', transfer: boolean): void {
-    let voteTerm: number
-    if (kind === 'preVote') {
-      this.becomePreCandidate()
-      // A pre-vote asks for the term a real election would use, without incrementing ours.
-      voteTerm = this.term + 1
-    } else {
-      this.becomeCandidate()
-      voteTerm = this.term
-    }
-    if (this.poll(this.id, true) === 'won') {
-      // A single-voter group wins at once.
-      if (kind === 'preVote') {
-        this.campaign('vote', transfer)
-      } else {
-        this.becomeLeader()
-        bcastAppend(this)
-      }
-      return
-    }
-    const lastLogIndex = this.log.lastIndex()
-    const lastLogTerm = this.log.lastTerm()
-    for (const id of [...this.tracker.voters].sort()) {
-      if (id === this.id) continue
-      this.logger.info(`${this.id} [last ${lastLogTerm}/${lastLogIndex}] sent ${kind === 'preVote' ? 'requestPreVote' : 'requestVote'} to ${id} at term ${voteTerm}`)
-      if (kind === 'preVote') this.send({ type: 'requestPreVote', to: id, term: voteTerm, lastLogIndex, lastLogTerm })
-      else this.send({ type: 'requestVote', to: id, term: voteTerm, lastLogIndex, lastLogTerm, transfer })
-    }
-  }
-
-  poll(from: NodeId, granted: boolean): 'won' | 'lost' | 'pending' {
-    this.tracker.recordVote(from, granted)
-    const tally = this.tracker.tallyVotes()
-    if (from !== this.id) {
-      this.logger.info(`${this.id} has ${tally.granted} votes and ${tally.rejected} rejections at term ${this.term}`)
-    }
-    return tally.result
-  }
-
   // ---------------------------------------------------------------- step
 
   /** Processes one message from a peer. Never throws on unexpected peer input, only on broken invariants. */
@@ -324,7 +264,7 @@ export class Raft {
       return
     }
     if (message.type === 'requestVote' || message.type === 'requestPreVote') {
-      this.handleVoteRequest(message)
+      handleVoteRequest(this, message)
       return
     }
     this.stepRole(message)
@@ -360,29 +300,6 @@ export class Raft {
       this.send({ type: 'preVoteResponse', to: message.from, reject: true })
     } else {
       this.logger.debug(`${this.id} [term ${this.term}] ignored a ${message.type} from ${message.from} [term ${message.term}]`)
-    }
-  }
-
-  private handleVoteRequest(message: Message & { type: 'requestVote' | 'requestPreVote' }): void {
-    const preVote = message.type === 'requestPreVote'
-    const responseType = preVote ? 'preVoteResponse' : 'voteResponse'
-    // We can vote for a repeat of our vote, when we have not voted and know no leader in this term, or for a
-    // pre-vote of a future term. Learners answer too: the candidate may already know them as voters, and
-    // counts only the votes of its own voters.
-    const canVote = this.vote === message.from ||
-      (this.vote === undefined && this.lead === undefined) ||
-      (preVote && message.term > this.term)
-    if (canVote && this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm)) {
-      this.logger.info(`${this.id} [last ${this.log.lastTerm()}/${this.log.lastIndex()}, vote ${this.vote ?? '-'}] granted ${message.type} from ${message.from} [last ${message.lastLogTerm}/${message.lastLogIndex}] at term ${message.term}`)
-      // Answer with the request's term: for a pre-vote it is a future term the candidate recognises.
-      this.send({ type: responseType, to: message.from, term: message.term, reject: false })
-      if (!preVote) {
-        this.electionElapsed = 0
-        this.vote = message.from
-      }
-    } else {
-      this.logger.info(`${this.id} [last ${this.log.lastTerm()}/${this.log.lastIndex()}, vote ${this.vote ?? '-'}] rejected ${message.type} from ${message.from} [last ${message.lastLogTerm}/${message.lastLogIndex}] at term ${message.term}`)
-      this.send({ type: responseType, to: message.from, reject: true })
     }
   }
 

@@ -1,6 +1,7 @@
 import type { RaftConfig } from './config.js'
 import { entriesPayloadBytes } from './entry-size.js'
 import { assert } from './errors.js'
+import { hup } from './election.js'
 import { Raft } from './raft.js'
 import type { ConfChange, ConfState, HardState, Message, NodeId, ProgressStatus, Ready, SoftState, Status } from './types.js'
 
@@ -86,7 +87,7 @@ export class RawNode {
 
   /** Starts an election now (with pre-vote when configured). Ignored on a leader, a learner or a removed node. */
   campaign(): void {
-    this.raft.hup(false)
+    hup(this.raft, false)
   }
 
   hasReady(): boolean {

@@ -1,3 +1,4 @@
+import { campaign, hup, poll } from './election.js'
 import type { Raft } from './raft.js'
 import { bcastAppend } from './replication.js'
 import type { AppendEntriesMessage, HeartbeatMessage, InstallSnapshotMessage, Message } from './types.js'
@@ -23,7 +24,7 @@ export function stepFollower(raft: Raft, message: Message): void {
     case 'timeoutNow':
       // The leader chose us: campaign at once, without pre-vote, ignoring the voters' leases.
       raft.logger.info(`${raft.id} [term ${raft.term}] received timeoutNow from ${message.from}`)
-      raft.hup(true)
+      hup(raft, true)
       return
     case 'readIndexResponse':
       if (message.from === raft.lead) raft.readStates.push({ index: message.index, context: message.context })
@@ -47,10 +48,10 @@ export function stepCandidate(raft: Raft, message: Message): void {
     case 'preVoteResponse': {
       const expected = raft.role === 'preCandidate' ? 'preVoteResponse' : 'voteResponse'
       if (message.type !== expected) return
-      const result = raft.poll(message.from, !message.reject)
+      const result = poll(raft, message.from, !message.reject)
       if (result === 'won') {
         if (raft.role === 'preCandidate') {
-          raft.campaign('vote', false)
+          campaign(raft, 'vote', false)
         } else {
           raft.becomeLeader()
           bcastAppend(raft)

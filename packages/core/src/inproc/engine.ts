@@ -1,7 +1,7 @@
 import { ClustronError, InvalidArgumentError, errorFromData, errorToData } from '../errors.js'
 import type { Limits } from '../limits.js'
 import { StoreMachine } from '../machine/store-machine.js'
-import type { ApplyOutput, Command, CommandResult, Query, QueryResult, RawEntry, RawWatchEvent } from '../machine/types.js'
+import type { ApplyOutput, Command, CommandResult, DecodedEntry, Query, QueryResult, RawEntry, RawWatchEvent } from '../machine/types.js'
 import type { Clock, Timer, WatchRequest, WatchSink, WatchSubscription } from '../store/backend.js'
 import { WatchHub, type HubWatcher } from '../store/watch-hub.js'
 
@@ -53,11 +53,19 @@ export class InProcEngine {
     return this.machine.query(query, this.#clock.now())
   }
 
+  /** The hot read path: a checked full key, its value decoded from the arena. */
+  get(key: string): DecodedEntry | undefined {
+    this.expireDue()
+    return this.machine.getDecoded(key)
+  }
+
   /** Applies `expire` when a deadline has passed (also before every call, so TTLs are exact). */
   expireDue(): void {
     const deadline = this.machine.nextDeadline()
-    if (deadline === undefined || deadline > this.#clock.now()) return
-    this.#publish(this.machine.apply({ type: 'expire' }, { now: this.#clock.now() }))
+    if (deadline === undefined) return
+    const now = this.#clock.now()
+    if (deadline > now) return
+    this.#publish(this.machine.apply({ type: 'expire' }, { now }))
   }
 
   watch(request: WatchRequest, sink: WatchSink): WatchSubscription {

@@ -1,6 +1,6 @@
 import { ClosedError } from '../errors.js'
 import type { Limits } from '../limits.js'
-import type { Command, CommandResult, Query, QueryResult } from '../machine/types.js'
+import type { Command, CommandResult, DecodedEntry, Query, QueryResult } from '../machine/types.js'
 import { topicKey, type Clock, type Environment, type NoticeListener, type NoticeTopic, type StoreBackend, type WatchRequest, type WatchSink, type WatchSubscription } from '../store/backend.js'
 import { ClientStore } from '../store/client-store.js'
 import type { Store, StoreStatus } from '../store/types.js'
@@ -21,6 +21,7 @@ class InProcBackend implements StoreBackend {
   readonly env: Environment
   readonly writeNow: <C extends Command>(command: C) => CommandResult<C>
   readonly readNow: <Q extends Query>(query: Q) => QueryResult<Q>
+  readonly getNow: (key: string) => DecodedEntry | undefined
   #closed = false
   readonly #unsubscribes = new Set<() => void>()
 
@@ -33,6 +34,10 @@ class InProcBackend implements StoreBackend {
     this.readNow = (query) => {
       if (this.#closed) throw new ClosedError('the store handle is closed; connect() again')
       return engine.query(query)
+    }
+    this.getNow = (key) => {
+      if (this.#closed) throw new ClosedError('the store handle is closed; connect() again')
+      return engine.get(key)
     }
   }
 

@@ -1,3 +1,5 @@
+import { pooledCopy } from '../codec.js'
+
 /**
  * Value bytes live in large shared chunks instead of one Uint8Array per key: a Uint8Array costs
  * V8 ~130 bytes of bookkeeping, more than a typical small value. Chunks are filled by bumping an
@@ -72,7 +74,7 @@ export class ValueArena {
 
   /** A copy of the slot's bytes that pins no chunk. */
   copy(slot: ArenaSlot): Uint8Array {
-    return this.view(slot).slice()
+    return pooledCopy(this.view(slot))
   }
 
   get bytesAllocated(): number {

@@ -82,6 +82,8 @@ export class WatchHistory {
       const batch = this.#batches[this.#head]!
       this.#events -= batch.events.length
       this.#bytes -= eventsBytes(batch.events)
+      // Drop the reference now: the slot stays in the array until the next compaction slice.
+      this.#batches[this.#head] = undefined as unknown as HistoryBatch
       this.#head++
     }
     // Reclaim the consumed head once it dominates the array (amortized O(1) per batch).

@@ -1,3 +1,4 @@
+import { decodeValueAt, pooledCopy } from '../codec.js'
 import { compareKeys } from '../keys.js'
 import type { Limits } from '../limits.js'
 import { ValueArena } from './arena.js'
@@ -5,7 +6,7 @@ import { DeadlineHeap, type Deadline } from './deadlines.js'
 import { WatchHistory } from './history.js'
 import { KeyRecord, LeaseRecord, type LockRecord, type WaiterRecord } from './records.js'
 import { SortedKeys } from './sorted-keys.js'
-import type { DeleteReason, LockKind, Notice, RawEntry, RawWatchEvent } from './types.js'
+import type { DecodedEntry, DeleteReason, LockKind, Notice, RawEntry, RawWatchEvent } from './types.js'
 
 /**
  * The replicated state of one store and the primitive changes every command is made of. A command
@@ -87,10 +88,25 @@ export class MachineState {
     return entry
   }
 
+  /** The entry with its value decoded straight from the arena (the in-process read path). */
+  decodedEntry(key: string, record: KeyRecord): DecodedEntry {
+    const chunk = record.chunk!
+    const entry: DecodedEntry = {
+      key,
+      value: decodeValueAt(chunk.bytes, record.offset, record.offset + record.length),
+      version: record.version,
+      createRevision: record.createRevision,
+      modRevision: record.modRevision,
+    }
+    if (record.lease !== undefined) entry.lease = record.lease
+    if (record.expiresAt !== 0) entry.expiresAt = record.expiresAt
+    return entry
+  }
+
   /** Like {@link entry}, with a copied value (safe to retain in history). */
   entryCopy(key: string, record: KeyRecord): RawEntry {
     const entry = this.entry(key, record)
-    entry.value = entry.value.slice()
+    entry.value = pooledCopy(entry.value)
     return entry
   }
 

@@ -26,7 +26,7 @@ import { applyTxn } from './apply-txn.js'
 import { get, runQuery } from './reads.js'
 import { readSnapshot, writeSnapshot } from './snapshot.js'
 import { MachineState } from './state.js'
-import type { ApplyContext, ApplyOutput, Command, CommandResult, Query, QueryResult, RawEntry, RawWatchEvent } from './types.js'
+import type { ApplyContext, ApplyOutput, Command, DecodedEntry, CommandResult, Query, QueryResult, RawEntry, RawWatchEvent } from './types.js'
 import { Checks } from './validate.js'
 
 export interface StoreMachineOptions {
@@ -129,6 +129,12 @@ export class StoreMachine {
   /** Fast path of `query({ type: 'get', key })` for the in-process store. */
   get(key: string): RawEntry | undefined {
     return get(this.#state, this.#check.key(key))
+  }
+
+  /** The in-process read path: the entry of `key` (not validated: the caller did) with its value decoded. */
+  getDecoded(key: string): DecodedEntry | undefined {
+    const record = this.#state.records.get(key)
+    return record === undefined ? undefined : this.#state.decodedEntry(key, record)
   }
 
   /** Retained events with revision >= fromRevision; throws COMPACTED when they are gone. */

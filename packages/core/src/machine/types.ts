@@ -17,6 +17,17 @@ export interface RawEntry {
   expiresAt?: number
 }
 
+/** A RawEntry whose value is decoded (a fresh copy): the public Entry shape, before namespacing. */
+export interface DecodedEntry {
+  key: string
+  value: unknown
+  version: number
+  createRevision: number
+  modRevision: number
+  lease?: string
+  expiresAt?: number
+}
+
 /** Which queue-lock table a lock operation addresses: user locks or elections (separate names). */
 export type LockKind = 'lock' | 'election'
 

@@ -1,6 +1,6 @@
 import type { Limits } from '../limits.js'
 import type { ClustronError } from '../errors.js'
-import type { Command, CommandResult, LockKind, Notice, Query, QueryResult, RawEntry, RawWatchEvent } from '../machine/types.js'
+import type { Command, CommandResult, DecodedEntry, LockKind, Notice, Query, QueryResult, RawEntry, RawWatchEvent } from '../machine/types.js'
 import type { Consistency, StoreStatus } from './types.js'
 
 /**
@@ -26,6 +26,8 @@ export interface StoreBackend {
    */
   readonly writeNow?: <C extends Command>(command: C) => CommandResult<C>
   readonly readNow?: <Q extends Query>(query: Q) => QueryResult<Q>
+  /** `get` of a checked full key with the value already decoded (a fresh copy). */
+  readonly getNow?: (key: string) => DecodedEntry | undefined
 
   /** Registers a watch. Events reach the sink in revision order, whole revisions at a time. */
   watch(request: WatchRequest, sink: WatchSink): WatchSubscription

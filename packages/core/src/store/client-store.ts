@@ -103,6 +103,15 @@ export class ClientStore implements Store {
   }
 
   async get<T = unknown>(key: string, options: GetOptions = {}): Promise<Entry<T> | undefined> {
+    const getNow = this.backend.getNow
+    if (getNow !== undefined) {
+      if (this.#shared.closed) throw closedError()
+      const fullKey = this.#scope.key(key)
+      if (options.consistency !== undefined) checkConsistency(options.consistency)
+      const entry = getNow(fullKey) as Entry<T> | undefined
+      if (entry !== undefined && this.#scope.prefix !== '') entry.key = this.#scope.strip(entry.key)
+      return entry
+    }
     const raw = await this.read({ type: 'get', key: this.#scope.key(key) }, checkConsistency(options.consistency))
     return raw === undefined ? undefined : this.#scope.entry<T>(raw)
   }

@@ -3,7 +3,8 @@
  *
  * The memo table is keyed by (this set, model state). Rehashing all words on every step would cost
  * O(n) per step, so each operation gets two random 32-bit tokens and the hash is their running XOR:
- * setting or clearing a bit is O(1). Collisions are harmless because buckets compare words exactly.
+ * setting or clearing a bit is O(1). Buckets compare words exactly, so hash collisions cost time,
+ * never correctness.
  */
 export class LinearizedSet {
   readonly words: Uint32Array
@@ -30,10 +31,6 @@ export class LinearizedSet {
     this.words[wordIndex] = (this.words[wordIndex] ?? 0) ^ (1 << (index & 31))
     this.hashHigh = (this.hashHigh ^ (this.tokensHigh[index] ?? 0)) >>> 0
     this.hashLow = (this.hashLow ^ (this.tokensLow[index] ?? 0)) >>> 0
-  }
-
-  has(index: number): boolean {
-    return (((this.words[index >>> 5] ?? 0) >>> (index & 31)) & 1) === 1
   }
 
   equalsWords(other: Uint32Array): boolean {

@@ -80,6 +80,14 @@ export interface Model<S, I, O> {
    * return the same operation objects it was given, so that results can point back into the history.
    */
   partition?(history: readonly Operation<I, O>[]): Operation<I, O>[][]
+  /**
+   * Optional speed-up: true only if `step` never changes the state when it accepts this known
+   * (input, output), in any state: reads, refused conditional writes. The search then linearizes
+   * such an operation as soon as it is legal and tries nothing else at that point, which loses no
+   * linearization (moving a state-preserving operation earlier keeps every state and every
+   * real-time order). Without it, k concurrent reads cost up to 2^k search states.
+   */
+  isReadOnly?(input: I, output: O): boolean
   describeOperation?(input: I, output: O | UnknownOutput): string
   describeState?(state: S): string
 }

@@ -35,22 +35,26 @@ interface PreparedOperation<I, O> {
   call: number
   returnTime: number
   unknown: boolean
+  /** `Model.isReadOnly` for known outcomes: the search may take it greedily. */
+  readOnly: boolean
 }
 
-function prepareOperation<I, O>(operation: Operation<I, O>): PreparedOperation<I, O> {
+function prepareOperation<S, I, O>(model: Model<S, I, O>, operation: Operation<I, O>): PreparedOperation<I, O> {
   if (!Number.isFinite(operation.call)) {
     throw new RangeError(`operation call time must be finite, got ${operation.call}`)
   }
-  const unknown = !Number.isFinite(operation.return) || isUnknownOutput(operation.output)
+  const output = operation.output
+  const unknown = !Number.isFinite(operation.return) || isUnknownOutput(output)
   if (!unknown && operation.return < operation.call) {
     throw new RangeError(`operation returns (${operation.return}) before its call (${operation.call})`)
   }
   return {
     input: operation.input,
-    output: unknown ? unknownOutput : operation.output,
+    output: unknown ? unknownOutput : output,
     call: operation.call,
     returnTime: unknown ? Infinity : operation.return,
     unknown,
+    readOnly: !isUnknownOutput(output) && !unknown && model.isReadOnly?.(operation.input, output) === true,
   }
 }
 
@@ -121,6 +125,8 @@ function isCallEntry(entry: number): boolean {
 
 interface Frame<S> {
   callEntry: number
+  /** A read-only operation taken greedily: its node has no other branch worth trying. */
+  forced: boolean
   stateBefore: S
   stateHashBefore: string
 }
@@ -178,18 +184,25 @@ function searchPartition<S, I, O>(
   let state = model.init()
   let stateHash = model.hash(state)
   let entry = list.first()
+  // Each node first looks for a read-only candidate to take greedily, then tries the others.
+  let readsFirst = true
   let searchSteps = 0
-  // Known returns are finite and unknown ones infinite, so while a known operation remains, the walk
-  // meets a known return entry before reaching any unknown one.
+  // Known returns are finite and unknown ones infinite, so while a known operation remains, each
+  // walk down the list meets a known return entry: the end of the current candidates.
   while (knownRemaining > 0) {
     searchSteps++
     if (searchSteps % STEPS_PER_CLOCK_READ === 0 && performance.now() > deadlineMs) {
       const linearization = stack.length > longest.length ? toSteps(stack) : longest
       return { result: 'unknown', linearization, searchSteps }
     }
+    if (!isCallEntry(entry) && readsFirst && entry !== END) {
+      readsFirst = false
+      entry = list.first()
+      continue
+    }
     if (!isCallEntry(entry)) {
-      // Every operation called before this return was tried here and none led to a complete
-      // linearization, so the last choice was wrong: undo it and try the entry after it instead.
+      // Every candidate was tried here and none led to a complete linearization, so the last
+      // choice was wrong: undo it and continue with the candidate after it.
       if (stack.length > longest.length) longest = toSteps(stack)
       const frame = stack.pop()
       if (frame === undefined) return { result: 'illegal', linearization: longest, searchSteps }
@@ -198,30 +211,37 @@ function searchPartition<S, I, O>(
       if (operations[frame.callEntry >> 1]?.unknown === false) knownRemaining++
       state = frame.stateBefore
       stateHash = frame.stateHashBefore
-      entry = list.next[frame.callEntry] ?? END
+      // After a forced step fails, its node fails too: END makes the next round backtrack again.
+      entry = frame.forced ? END : (list.next[frame.callEntry] ?? END)
+      readsFirst = false
       continue
     }
     const operationIndex = entry >> 1
     const operation = operations[operationIndex]
-    const next = operation === undefined ? undefined : model.step(state, operation.input, operation.output)
+    // Read-only operations are all tried in the first pass; the second pass only tries the rest.
+    const tryHere = operation !== undefined && operation.readOnly === readsFirst
+    const next = tryHere ? model.step(state, operation.input, operation.output) : undefined
     if (operation === undefined || next?.ok !== true) {
       entry = list.next[entry] ?? END
       continue
     }
     const nextHash = model.hash(next.state)
+    // The hash check guards against a model that calls a state-changing operation read-only.
+    const forced = operation.readOnly && nextHash === stateHash
     linearized.toggle(operationIndex)
     if (!rememberExplored(explored, linearized, nextHash)) {
       // This set of operations already reached this state by another order: nothing new below.
       linearized.toggle(operationIndex)
-      entry = list.next[entry] ?? END
+      entry = forced ? END : (list.next[entry] ?? END)
       continue
     }
-    stack.push({ callEntry: entry, stateBefore: state, stateHashBefore: stateHash })
+    stack.push({ callEntry: entry, forced, stateBefore: state, stateHashBefore: stateHash })
     if (!operation.unknown) knownRemaining--
     state = next.state
     stateHash = nextHash
     list.lift(entry)
     entry = list.first()
+    readsFirst = true
   }
   return { result: 'ok', linearization: withOmitted(operations, toSteps(stack)), searchSteps }
 }
@@ -283,7 +303,7 @@ function checkPartition<S, I, O>(
   deadlineMs: number,
 ): PartitionResult<I, O> {
   const startedMs = performance.now()
-  const prepared = part.map((operation) => prepareOperation(operation))
+  const prepared = part.map((operation) => prepareOperation(model, operation))
   const search: SearchOutcome =
     performance.now() > deadlineMs
       ? { result: 'unknown', linearization: [], searchSteps: 0 }

@@ -21,7 +21,6 @@ import {
   type LockInput,
   type Operation,
   type TxnModelInput,
-  type UnknownOutput,
 } from '../../src/checker/index.js'
 import { ReferenceCounters, ReferenceKeySets, ReferenceLocks, ReferenceStore, ReferenceTxnStore } from './reference.js'
 import { seededRandom, spreadIntervals, type Sequenced } from './support.js'
@@ -44,7 +43,7 @@ function runSequentially<T, I, O>(
   seed: number,
   widen: number,
 ): Operation<I, O>[] {
-  const sequence: Sequenced<I, O | UnknownOutput>[] = steps.map((step) => {
+  const sequence: Sequenced<I, O>[] = steps.map((step) => {
     const input = toInput(step.intent)
     const output = step.plan === 'lost' ? unknownOutput : apply(input)
     return { clientId: step.clientId, input, output: step.plan === 'known' ? output : unknownOutput }

@@ -2,7 +2,7 @@
  * Test support for the checker: history builders, and a way to turn a sequential run into a
  * concurrent history that keeps that run as a valid linearization.
  */
-import { unknownOutput, type Operation } from '../../src/checker/index.js'
+import { unknownOutput, type Operation, type UnknownOutput } from '../../src/checker/index.js'
 
 /** Shorthand for hand-written histories: client, call, return, input, output. */
 export function operation<I, O>(clientId: number, call: number, returnTime: number, input: I, output: O): Operation<I, O> {
@@ -29,7 +29,7 @@ export function seededRandom(seed: number): () => number {
 export interface Sequenced<I, O> {
   clientId: number
   input: I
-  output: O
+  output: O | UnknownOutput
 }
 
 /**

@@ -80,6 +80,7 @@ export function createCounterModel(): Model<number, CounterInput, CounterOutput>
     step: stepCounter,
     hash: (value) => String(value),
     partition: (history) => partitionBy(history, (operation) => operation.input.key),
+    isReadOnly: (input, output) => input.type === 'get' || ('ok' in output && !output.ok),
     describeOperation: (input, output) => `${describeCounterInput(input)} → ${describeCounterOutput(output)}`,
     describeState: (value) => String(value),
   }

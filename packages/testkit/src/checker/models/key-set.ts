@@ -95,6 +95,8 @@ export function createKeySetModel(): Model<KeySetState, KeySetInput, KeySetOutpu
     step: stepKeySet,
     hash: (keys) => JSON.stringify(keys),
     partition: (history) => partitionBy(history, (operation) => operation.input.prefix),
+    isReadOnly: (input, output) =>
+      input.type === 'list' || ('ok' in output && !output.ok) || ('deleted' in output && !output.deleted),
     describeOperation: describeKeySetOperation,
     describeState: (keys) => `{${keys.map((key) => JSON.stringify(key)).join(', ')}}`,
   }

@@ -5,6 +5,10 @@
  * Revisions are checked where the output carries them: the revisions of successive writes to one
  * key strictly increase (store revisions are global and ordered like the linearization), and a read
  * must report the revision of the last write. Outputs without revisions are checked without them.
+ * After a write of unknown outcome its revision is unknown: a read then only has to report one above
+ * the previous write's. Reads do not pin it for later reads, so that a read never changes the state
+ * and the search can take reads greedily (`isReadOnly`); two reads disagreeing on that one revision
+ * go unnoticed.
  */
 import { formatValue } from '../format.js'
 import { isUnknownOutput, type Model, type StepResult, type UnknownOutput } from '../history.js'
@@ -63,19 +67,13 @@ function failedCondition(entry: StoredEntry | undefined, ifVersion?: number, ifA
   return entry.version === ifVersion ? undefined : 'version-mismatch'
 }
 
-/** Checks a reported entry against the state; a reported revision can pin an unknown one. */
-export function observeEntry(state: KvRegisterState, observed: KvEntryObservation | undefined): StepResult<KvRegisterState> {
+/** Whether a reported entry matches the state; never changes it. */
+function matchesEntry(state: KvRegisterState, observed: KvEntryObservation | undefined): boolean {
   const entry = state.entry
-  if (observed === undefined || entry === undefined) {
-    return observed === entry ? accept(state) : reject(state)
-  }
-  if (entry.version !== observed.version || entry.valueKey !== canonicalValue(observed.value)) return reject(state)
-  if (observed.modRevision === undefined) return accept(state)
-  if (entry.modRevision !== undefined) {
-    return entry.modRevision === observed.modRevision ? accept(state) : reject(state)
-  }
-  if (observed.modRevision <= state.revisionFloor) return reject(state)
-  return accept({ entry: { ...entry, modRevision: observed.modRevision }, revisionFloor: observed.modRevision })
+  if (observed === undefined || entry === undefined) return observed === entry
+  if (entry.version !== observed.version || entry.valueKey !== canonicalValue(observed.value)) return false
+  if (observed.modRevision === undefined) return true
+  return entry.modRevision === undefined ? observed.modRevision > state.revisionFloor : entry.modRevision === observed.modRevision
 }
 
 function written(state: KvRegisterState, value: unknown, revision: number | undefined): KvRegisterState {
@@ -97,8 +95,8 @@ function stepPut(
   if (isUnknownOutput(output)) return accept(failure === undefined ? written(state, input.value, undefined) : state)
   if (!('ok' in output)) return reject(state)
   if (!output.ok) {
-    if (failure !== output.reason) return reject(state)
-    return output.current === undefined ? accept(state) : observeEntry(state, output.current)
+    const currentMatches = output.current === undefined || matchesEntry(state, output.current)
+    return failure === output.reason && currentMatches ? accept(state) : reject(state)
   }
   if (failure !== undefined || output.version !== (state.entry?.version ?? 0) + 1) return reject(state)
   if (output.revision !== undefined && output.revision <= state.revisionFloor) return reject(state)
@@ -121,7 +119,7 @@ function stepKv(state: KvRegisterState, input: KvInput, output: KvOutput | Unkno
   switch (input.type) {
     case 'get':
       if (isUnknownOutput(output)) return accept(state)
-      return 'entry' in output ? observeEntry(state, output.entry) : reject(state)
+      return 'entry' in output && matchesEntry(state, output.entry) ? accept(state) : reject(state)
     case 'put':
       return stepPut(state, input, output)
     case 'delete':
@@ -170,6 +168,9 @@ export function createKvRegisterModel(): Model<KvRegisterState, KvInput, KvOutpu
         ? `-|${state.revisionFloor}`
         : `${state.entry.version}|${state.entry.modRevision ?? '?'}|${state.revisionFloor}|${state.entry.valueKey}`,
     partition: (history) => partitionBy(history, (operation) => operation.input.key),
+    // Reads and refused writes leave the register as it was.
+    isReadOnly: (input, output) =>
+      input.type === 'get' || ('ok' in output && !output.ok) || ('deleted' in output && !output.deleted),
     describeOperation: (input, output) => `${describeKvInput(input)} → ${describeKvOutput(output)}`,
     describeState: describeKvState,
   }

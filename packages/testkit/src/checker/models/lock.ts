@@ -170,6 +170,11 @@ export function createLockModel(options: LockModelOptions): Model<LockState, Loc
     step: (state, input, output) => stepLock(state, input, output, anytime),
     hash: (state) =>
       `${state.lastToken}|${JSON.stringify([...state.holders].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0)))}`,
+    // Refusals change nothing, except in anytime mode where they may reveal an unrecorded expiry.
+    isReadOnly: (input, output) =>
+      ('granted' in output && !output.granted) ||
+      (!anytime && input.type === 'fenced-write' && 'ok' in output && !output.ok) ||
+      (!anytime && input.type === 'release' && 'released' in output && output.released === false),
     describeOperation: describeLockOperation,
     describeState: describeLockState,
   }

@@ -201,6 +201,15 @@ function hashStore(store: StoreState): string {
     .join(';')
 }
 
+/** Reads, refused deletes, rejected transactions and transactions whose branch only reads. */
+function isReadOnlyTxn(input: TxnModelInput, output: TxnModelOutput): boolean {
+  if (input.type !== 'txn') return input.type === 'get' || ('deleted' in output && !output.deleted)
+  if ('rejected' in output) return true
+  if (!('succeeded' in output)) return false
+  const branch = output.succeeded ? input.then : (input.else ?? [])
+  return branch.every((operation) => operation.op === 'get')
+}
+
 export interface TxnModelOptions {
   /** Check connected key sets apart (default true); false checks the history as one object. */
   partitionByConnectedKeys?: boolean
@@ -212,6 +221,7 @@ export function createTxnModel(options: TxnModelOptions = {}): Model<StoreState,
     init: () => new Map(),
     step: (state, input, output) => (input.type === 'txn' ? stepTransaction(state, input, output) : stepSingle(state, input, output)),
     hash: hashStore,
+    isReadOnly: isReadOnlyTxn,
     describeOperation: describeTxnOperation,
     describeState: describeStore,
   }
