@@ -43,6 +43,8 @@ export async function waitForGrant(backend: StoreBackend, tracker: ResourceTrack
     throw new InvalidArgumentError('lease must be a Lease from store.leases.grant()')
   }
   const ttlMs = request.ttlMs ?? defaultLockTtlMs
+  // waitMs 0: take the lock if free, never queue (no timer could fire sooner than a queued grant).
+  const wait = request.wait && request.waitMs > 0
   let settle: ((notice: Notice | { type: 'resync' }) => void) | undefined
   const pending: (Notice | { type: 'resync' })[] = []
   const unsubscribe = backend.subscribe({ type: 'waiter', kind: request.kind, name: request.name, waiterId }, (notice) => {
@@ -57,12 +59,15 @@ export async function waitForGrant(backend: StoreBackend, tracker: ResourceTrack
       kind: request.kind,
       name: request.name,
       waiterId,
-      wait: request.wait,
+      wait,
       ...(leaseHandle === undefined ? { ttlMs } : { lease: leaseHandle.id }),
       ...(request.value === undefined ? {} : { value: request.value }),
     }
     const result = await backend.write(command)
-    if (!result.granted && !result.queued) return undefined
+    if (!result.granted && !result.queued) {
+      if (!request.wait) return undefined
+      throw new LockTimeoutError(`${request.kind} '${request.name}' is held and waitMs is 0`)
+    }
     if (leaseHandle === undefined) ownLease = new LeaseHandle(backend, result.lease, ttlMs, true, startedAt, undefined, true)
     const lease = leaseHandle ?? ownLease!
     const grant = (token: number): Grant => ({ kind: request.kind, name: request.name, waiterId, token, lease, ownsLease: ownLease !== undefined })
@@ -81,7 +86,11 @@ export async function waitForGrant(backend: StoreBackend, tracker: ResourceTrack
         if ('token' in outcome) resolve(outcome.token)
         else reject(outcome.error)
       }
+      // While our own cancel is in flight, its side effects (the waiter's end, its own lease's
+      // revocation) arrive as notices first; the cancel's result decides the outcome.
+      let cancelling = false
       const giveUp = (error: unknown, keepGrant: boolean) => {
+        cancelling = true
         backend.write({ type: 'lockCancel', kind: request.kind, name: request.name, waiterId }).then(
           (cancel) => {
             if (cancel.token === undefined) return finish({ error })
@@ -92,8 +101,11 @@ export async function waitForGrant(backend: StoreBackend, tracker: ResourceTrack
         )
       }
       const onAbort = () => giveUp(request.signal?.reason ?? new Error('aborted'), false)
-      const onLeaseLost = () => finish({ error: lease.signal.reason })
+      const onLeaseLost = () => {
+        if (!cancelling) finish({ error: lease.signal.reason })
+      }
       settle = (notice) => {
+        if (cancelling) return
         if (notice.type === 'lockGranted') finish({ token: notice.token })
         else if (notice.type === 'lockEnded') finish({ error: lease.signal.reason ?? lostPlace(request) })
         else if (notice.type === 'resync') {

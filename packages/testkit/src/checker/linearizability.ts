@@ -155,6 +155,16 @@ function toSteps<S>(stack: readonly Frame<S>[]): LinearizationStep[] {
 }
 
 /**
+ * The stack as a partial linearization for reports, without unknown-outcome operations at its
+ * end: placed there they explain nothing yet, and they would hide the state a reader needs.
+ */
+function toPrefix<S, I, O>(stack: readonly Frame<S>[], operations: readonly PreparedOperation<I, O>[]): LinearizationStep[] {
+  let length = stack.length
+  while (length > 0 && operations[(stack[length - 1]?.callEntry ?? 0) >> 1]?.unknown === true) length--
+  return toSteps(stack.slice(0, length))
+}
+
+/**
  * Unknown-outcome operations left when every known one is linearized never need a place: they can
  * go after everything, where nothing observes them, which is the same as never taking effect.
  * This is how "omitted" is decided, rather than by a search branch: branching there would re-run
@@ -170,80 +180,111 @@ function withOmitted<I, O>(operations: readonly PreparedOperation<I, O>[], steps
   return [...steps, ...omitted]
 }
 
-function searchPartition<S, I, O>(
-  model: Model<S, I, O>,
-  operations: readonly PreparedOperation<I, O>[],
-  deadlineMs: number,
-): SearchOutcome {
-  const list = new EntryList(operations)
-  const linearized = new LinearizedSet(operations.length)
-  const explored = new Map<string, Uint32Array[]>()
-  const stack: Frame<S>[] = []
-  let longest: LinearizationStep[] = []
-  let knownRemaining = operations.filter((operation) => !operation.unknown).length
-  let state = model.init()
-  let stateHash = model.hash(state)
-  let entry = list.first()
-  // Each node first looks for a read-only candidate to take greedily, then tries the others.
-  let readsFirst = true
-  let searchSteps = 0
-  // Known returns are finite and unknown ones infinite, so while a known operation remains, each
-  // walk down the list meets a known return entry: the end of the current candidates.
-  while (knownRemaining > 0) {
-    searchSteps++
-    if (searchSteps % STEPS_PER_CLOCK_READ === 0 && performance.now() > deadlineMs) {
-      const linearization = stack.length > longest.length ? toSteps(stack) : longest
-      return { result: 'unknown', linearization, searchSteps }
-    }
-    if (!isCallEntry(entry) && readsFirst && entry !== END) {
-      readsFirst = false
-      entry = list.first()
-      continue
-    }
-    if (!isCallEntry(entry)) {
-      // Every candidate was tried here and none led to a complete linearization, so the last
-      // choice was wrong: undo it and continue with the candidate after it.
-      if (stack.length > longest.length) longest = toSteps(stack)
-      const frame = stack.pop()
-      if (frame === undefined) return { result: 'illegal', linearization: longest, searchSteps }
-      list.unlift(frame.callEntry)
-      linearized.toggle(frame.callEntry >> 1)
-      if (operations[frame.callEntry >> 1]?.unknown === false) knownRemaining++
-      state = frame.stateBefore
-      stateHash = frame.stateHashBefore
-      // After a forced step fails, its node fails too: END makes the next round backtrack again.
-      entry = frame.forced ? END : (list.next[frame.callEntry] ?? END)
-      readsFirst = false
-      continue
-    }
-    const operationIndex = entry >> 1
-    const operation = operations[operationIndex]
-    // Read-only operations are all tried in the first pass; the second pass only tries the rest.
-    const tryHere = operation !== undefined && operation.readOnly === readsFirst
-    const next = tryHere ? model.step(state, operation.input, operation.output) : undefined
-    if (operation === undefined || next?.ok !== true) {
-      entry = list.next[entry] ?? END
-      continue
-    }
-    const nextHash = model.hash(next.state)
-    // The hash check guards against a model that calls a state-changing operation read-only.
-    const forced = operation.readOnly && nextHash === stateHash
-    linearized.toggle(operationIndex)
-    if (!rememberExplored(explored, linearized, nextHash)) {
-      // This set of operations already reached this state by another order: nothing new below.
-      linearized.toggle(operationIndex)
-      entry = forced ? END : (list.next[entry] ?? END)
-      continue
-    }
-    stack.push({ callEntry: entry, forced, stateBefore: state, stateHashBefore: stateHash })
-    if (!operation.unknown) knownRemaining--
-    state = next.state
-    stateHash = nextHash
-    list.lift(entry)
-    entry = list.first()
-    readsFirst = true
+/**
+ * One depth-first search over a partition. A node is the set of linearized operations plus the
+ * model state; its candidates are the call entries before the first remaining return entry. Each
+ * node is walked twice: first for a read-only candidate to take greedily (a forced step, see
+ * `Model.isReadOnly`), then for the others.
+ */
+class Search<S, I, O> {
+  searchSteps = 0
+  private readonly list: EntryList
+  private readonly linearized: LinearizedSet
+  private readonly explored = new Map<string, Uint32Array[]>()
+  private readonly stack: Frame<S>[] = []
+  private longest: LinearizationStep[] = []
+  private knownRemaining: number
+  private state: S
+  private stateHash: string
+  /** The entry being considered; END means "this node is done: backtrack". */
+  private entry: number
+  private readsFirst = true
+
+  constructor(
+    private readonly model: Model<S, I, O>,
+    private readonly operations: readonly PreparedOperation<I, O>[],
+  ) {
+    this.list = new EntryList(operations)
+    this.linearized = new LinearizedSet(operations.length)
+    this.knownRemaining = operations.filter((operation) => !operation.unknown).length
+    this.state = model.init()
+    this.stateHash = model.hash(this.state)
+    this.entry = this.list.first()
   }
-  return { result: 'ok', linearization: withOmitted(operations, toSteps(stack)), searchSteps }
+
+  run(deadlineMs: number): SearchOutcome {
+    // Known returns are finite and unknown ones infinite, so while a known operation remains, each
+    // walk down the list meets a known return entry: the end of the current candidates.
+    while (this.knownRemaining > 0) {
+      this.searchSteps++
+      if (this.searchSteps % STEPS_PER_CLOCK_READ === 0 && performance.now() > deadlineMs) {
+        const current = toPrefix(this.stack, this.operations)
+        const linearization = current.length > this.longest.length ? current : this.longest
+        return { result: 'unknown', linearization, searchSteps: this.searchSteps }
+      }
+      if (isCallEntry(this.entry)) {
+        this.tryCandidate(this.entry)
+      } else if (this.readsFirst && this.entry !== END) {
+        this.readsFirst = false
+        this.entry = this.list.first()
+      } else if (!this.backtrack()) {
+        return { result: 'illegal', linearization: this.longest, searchSteps: this.searchSteps }
+      }
+    }
+    return { result: 'ok', linearization: withOmitted(this.operations, toSteps(this.stack)), searchSteps: this.searchSteps }
+  }
+
+  private tryCandidate(callEntry: number): void {
+    const operationIndex = callEntry >> 1
+    const operation = this.operations[operationIndex]
+    // Read-only operations are all tried in the first pass; the second pass tries only the rest.
+    const next = operation?.readOnly === this.readsFirst ? this.model.step(this.state, operation.input, operation.output) : undefined
+    if (operation === undefined || next?.ok !== true) {
+      this.entry = this.list.next[callEntry] ?? END
+      return
+    }
+    const nextHash = this.model.hash(next.state)
+    if (operation.readOnly && nextHash !== this.stateHash) {
+      // Taking reads greedily is only sound if they truly change nothing: a model bug, not a verdict.
+      throw new Error(`model ${this.model.name}: isReadOnly holds for an operation whose step changed the state`)
+    }
+    this.linearized.toggle(operationIndex)
+    if (!rememberExplored(this.explored, this.linearized, nextHash)) {
+      // This set of operations already reached this state by another order: nothing new below.
+      this.linearized.toggle(operationIndex)
+      this.entry = operation.readOnly ? END : (this.list.next[callEntry] ?? END)
+      return
+    }
+    this.stack.push({ callEntry, forced: operation.readOnly, stateBefore: this.state, stateHashBefore: this.stateHash })
+    if (!operation.unknown) this.knownRemaining--
+    this.state = next.state
+    this.stateHash = nextHash
+    this.list.lift(callEntry)
+    this.entry = this.list.first()
+    this.readsFirst = true
+  }
+
+  /**
+   * Every candidate was tried at this node and none led to a complete linearization, so the last
+   * choice was wrong: undo it and continue with the candidate after it. False when none is left.
+   */
+  private backtrack(): boolean {
+    if (this.stack.length > this.longest.length) {
+      const current = toPrefix(this.stack, this.operations)
+      if (current.length > this.longest.length) this.longest = current
+    }
+    const frame = this.stack.pop()
+    if (frame === undefined) return false
+    this.list.unlift(frame.callEntry)
+    this.linearized.toggle(frame.callEntry >> 1)
+    if (this.operations[frame.callEntry >> 1]?.unknown === false) this.knownRemaining++
+    this.state = frame.stateBefore
+    this.stateHash = frame.stateHashBefore
+    // A forced step stood for its whole node, so when it fails the node fails: backtrack again.
+    this.entry = frame.forced ? END : (this.list.next[frame.callEntry] ?? END)
+    this.readsFirst = false
+    return true
+  }
 }
 
 /**
@@ -307,7 +348,7 @@ function checkPartition<S, I, O>(
   const search: SearchOutcome =
     performance.now() > deadlineMs
       ? { result: 'unknown', linearization: [], searchSteps: 0 }
-      : searchPartition(model, prepared, deadlineMs)
+      : new Search(model, prepared).run(deadlineMs)
   const result: PartitionResult<I, O> = {
     result: search.result,
     operations: [...part],

@@ -277,6 +277,27 @@ describe('search mechanics', () => {
     expect(() => checkOperations(lossy, [operation(0, 0, 1, 1, 1)])).toThrow(/partition/)
   })
 
+  it('takes concurrent reads greedily instead of enumerating their 2^k subsets', () => {
+    const history: KvOperation[] = [operation(0, 0, 10, put('x', 'a'), written(1))]
+    for (let client = 1; client <= 60; client++) history.push(operation(client, 20, 100, get('x'), entry('a', 1)))
+    history.push(operation(0, 30, 90, put('x', 'b'), written(2)))
+    for (let client = 61; client <= 120; client++) history.push(operation(client, 20, 100, get('x'), entry('b', 2)))
+    const result = checkOperations(kv, history, { timeoutMs: 10_000 })
+    expect(result.result).toBe('ok')
+    expect(result.partitions[0]!.searchSteps).toBeLessThan(10_000)
+  })
+
+  it('treats a model whose read-only operation changes the state as a bug', () => {
+    const liar: Model<number, number, number> = {
+      name: 'liar',
+      init: () => 0,
+      step: (state, input) => ({ ok: true, state: state + input }),
+      hash: String,
+      isReadOnly: () => true,
+    }
+    expect(() => checkOperations(liar, [operation(0, 0, 1, 1, 1)])).toThrow(/isReadOnly/)
+  })
+
   it('passes the unknown marker to custom models and omits what it need not place', () => {
     const seen: boolean[] = []
     // A running sum whose known outputs report the new total.
