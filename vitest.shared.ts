@@ -20,6 +20,8 @@ export function packageConfig(overrides: UserConfig['test'] = {}): UserConfig {
       include: ['test/**/*.test.ts'],
       testTimeout: 30_000,
       hookTimeout: 30_000,
+      // The JSON report is what .ci/run totals into its 'N passed, N failed' line.
+      reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
       ...overrides,
     },
   })

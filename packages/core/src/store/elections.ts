@@ -1,10 +1,10 @@
 import { bytesEqual, decodeValue } from '../codec.js'
-import { ConflictError, UnavailableError } from '../errors.js'
+import { ConflictError } from '../errors.js'
 import type { Notice } from '../machine/types.js'
 import type { StoreBackend } from './backend.js'
 import type { Scope } from './codec-scope.js'
 import type { ResourceTracker } from './lease-handle.js'
-import { checkWaitMs, waitForGrant, type Grant } from './locks.js'
+import { checkWaitMs, HeldGrant, waitForGrant, type Grant } from './locks.js'
 import type { CampaignOptions, ElectionLeader, ElectionTerm, Elections, Observation } from './types.js'
 
 /**
@@ -44,34 +44,19 @@ export class ElectionManager implements Elections {
   }
 }
 
-class Term<T> implements ElectionTerm<T> {
-  readonly signal: AbortSignal
-  readonly #controller = new AbortController()
-  readonly #unsubscribe: () => void
-  readonly #untrack: () => void
+class Term<T> extends HeldGrant implements ElectionTerm<T> {
   #value: T
 
   constructor(
-    private readonly backend: StoreBackend,
+    backend: StoreBackend,
     private readonly scope: Scope,
-    readonly name: string,
-    private readonly grant: Grant,
+    name: string,
+    grant: Grant,
     value: T,
     tracker: ResourceTracker,
   ) {
+    super(backend, name, grant, tracker)
     this.#value = value
-    this.signal = this.#controller.signal
-    this.#unsubscribe = backend.subscribe({ type: 'waiter', kind: 'election', name: grant.name, waiterId: grant.waiterId }, (notice) => {
-      if (notice.type === 'lockEnded') this.#lose('ended')
-      else if (notice.type === 'resync') this.#confirm()
-    })
-    this.#untrack = tracker.add({ dispose: () => this.resign().catch(() => undefined) })
-    if (grant.lease.signal.aborted) this.#lose('lost its lease')
-    else grant.lease.signal.addEventListener('abort', () => this.#lose('lost its lease'), { once: true })
-  }
-
-  get token(): number {
-    return this.grant.token
   }
 
   get value(): T {
@@ -83,40 +68,18 @@ class Term<T> implements ElectionTerm<T> {
     if (this.signal.aborted) throw this.#ended()
     const result = await this.backend.write({ type: 'electionProclaim', name: this.grant.name, token: this.grant.token, value: bytes })
     if (!result.ok) {
-      this.#lose('ended')
+      this.lose('ended')
       throw this.#ended()
     }
     this.#value = value
   }
 
-  async resign(): Promise<void> {
-    if (this.signal.aborted) return
-    try {
-      await this.backend.write({ type: 'lockRelease', kind: 'election', name: this.grant.name, token: this.grant.token })
-    } finally {
-      this.#lose('resigned')
-      if (this.grant.ownsLease) this.grant.lease.lose(new UnavailableError(`the lease of election '${this.name}' ended with its term`))
-    }
+  resign(): Promise<void> {
+    return this.end()
   }
 
   #ended(): ConflictError {
     return new ConflictError(`the term (token ${this.grant.token}) in election '${this.name}' has ended: this candidate is no longer the leader`)
-  }
-
-  #confirm(): void {
-    this.backend.read({ type: 'lockWaiter', kind: 'election', name: this.grant.name, waiterId: this.grant.waiterId }).then(
-      (state) => {
-        if (state.state !== 'holding' || state.token !== this.grant.token) this.#lose('was lost during a disconnect')
-      },
-      () => undefined,
-    )
-  }
-
-  #lose(how: string): void {
-    if (this.signal.aborted) return
-    this.#unsubscribe()
-    this.#untrack()
-    this.#controller.abort(new UnavailableError(`leadership of election '${this.name}' (token ${this.grant.token}) ${how}`))
   }
 }
 

@@ -142,33 +142,67 @@ function lostPlace(request: WaitRequest): ClustronError {
   return new UnavailableError(`lost the place in the queue of ${request.kind} '${request.name}' (its lease ended, e.g. during a disconnect); acquire again`)
 }
 
-/** A held lock. Its signal aborts when the lock is released or its lease ends. */
-export class LockHandle implements Lock {
+/**
+ * A held grant of a lock or an election: its signal aborts when the grant ends (released or
+ * resigned, its lease ended, or — after a reconnect — the store no longer shows it held).
+ */
+export class HeldGrant {
   readonly signal: AbortSignal
   readonly #controller = new AbortController()
   readonly #unsubscribe: () => void
   readonly #untrack: () => void
 
   constructor(
-    private readonly backend: StoreBackend,
+    protected readonly backend: StoreBackend,
+    /** The name as the caller gave it (relative to its namespace). */
     readonly name: string,
-    private readonly grant: Grant,
+    protected readonly grant: Grant,
     tracker: ResourceTracker,
   ) {
     this.signal = this.#controller.signal
     this.#unsubscribe = backend.subscribe({ type: 'waiter', kind: grant.kind, name: grant.name, waiterId: grant.waiterId }, (notice) => {
-      if (notice.type === 'lockEnded') this.#lose(`was released`)
+      if (notice.type === 'lockEnded') this.lose('ended')
       else if (notice.type === 'resync') this.#confirm()
     })
-    this.#untrack = tracker.add({ dispose: () => this.release().catch(() => undefined) })
-    if (grant.lease.signal.aborted) this.#lose('lost its lease')
-    else grant.lease.signal.addEventListener('abort', () => this.#lose('lost its lease'), { once: true })
+    this.#untrack = tracker.add({ dispose: () => this.end().catch(() => undefined) })
+    if (grant.lease.signal.aborted) this.lose('lost its lease')
+    else grant.lease.signal.addEventListener('abort', () => this.lose('lost its lease'), { once: true })
   }
 
   get token(): number {
     return this.grant.token
   }
 
+  /** Releases (resigns) the grant; idempotent. */
+  protected async end(): Promise<void> {
+    if (this.signal.aborted) return
+    try {
+      await this.backend.write({ type: 'lockRelease', kind: this.grant.kind, name: this.grant.name, token: this.grant.token })
+    } finally {
+      this.lose('was released')
+      if (this.grant.ownsLease) this.grant.lease.lose(new UnavailableError(`the lease of ${this.grant.kind} '${this.name}' ended with it`))
+    }
+  }
+
+  protected lose(how: string): void {
+    if (this.signal.aborted) return
+    this.#unsubscribe()
+    this.#untrack()
+    this.#controller.abort(new UnavailableError(`${this.grant.kind} '${this.name}' (token ${this.grant.token}) ${how}`))
+  }
+
+  #confirm(): void {
+    this.backend.read({ type: 'lockWaiter', kind: this.grant.kind, name: this.grant.name, waiterId: this.grant.waiterId }).then(
+      (state) => {
+        if (state.state !== 'holding' || state.token !== this.grant.token) this.lose('was lost during a disconnect')
+      },
+      () => undefined,
+    )
+  }
+}
+
+/** A held lock. Its signal aborts when the lock is released or its lease ends. */
+export class LockHandle extends HeldGrant implements Lock {
   get lease(): Lease {
     return this.grant.lease
   }
@@ -178,34 +212,12 @@ export class LockHandle implements Lock {
     return this.grant.name
   }
 
-  async release(): Promise<void> {
-    if (this.signal.aborted) return
-    try {
-      await this.backend.write({ type: 'lockRelease', kind: this.grant.kind, name: this.grant.name, token: this.grant.token })
-    } finally {
-      this.#lose('was released')
-      if (this.grant.ownsLease) this.grant.lease.lose(new UnavailableError(`the lease of ${this.grant.kind} '${this.name}' ended with it`))
-    }
+  release(): Promise<void> {
+    return this.end()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.release()
-  }
-
-  #confirm(): void {
-    this.backend.read({ type: 'lockWaiter', kind: this.grant.kind, name: this.grant.name, waiterId: this.grant.waiterId }).then(
-      (state) => {
-        if (state.state !== 'holding' || state.token !== this.grant.token) this.#lose('was lost during a disconnect')
-      },
-      () => undefined,
-    )
-  }
-
-  #lose(how: string): void {
-    if (this.signal.aborted) return
-    this.#unsubscribe()
-    this.#untrack()
-    this.#controller.abort(new UnavailableError(`${this.grant.kind} '${this.name}' (token ${this.grant.token}) ${how}`))
+    await this.end()
   }
 }
 

@@ -71,6 +71,7 @@ export {
   type TxnOutput,
 } from './models/txn.js'
 export {
+  formatWatchAnomalies,
   isWatchReconnect,
   validateWatches,
   watchReconnect,

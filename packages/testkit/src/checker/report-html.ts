@@ -99,11 +99,13 @@ function renderPartition(view: PartitionView): string {
     view.failing === undefined
       ? ''
       : `<p><strong>Could not linearize:</strong> client ${view.failing.clientId} <code>${escapeHtml(formatInterval(view.failing))}</code> ` +
-        `<code class="failing-operation">${escapeHtml(view.failing.description)}</code></p>`
+        `<code class="failing-operation">${escapeHtml(view.failing.description)}</code>` +
+        `${view.failing.candidateReason === undefined ? '' : ` (${escapeHtml(describeCandidateReason(view.failing.candidateReason))})`}</p>`
   const candidates =
     view.candidates.length === 0
       ? ''
-      : `<h2>Operations that could have come next</h2><table><tr><th></th><th>client</th><th>interval</th><th>operation</th><th>why not</th></tr>${renderOperationRows(view.candidates, true)}</table>`
+      : `<h2>Other operations that could have come next</h2><table><tr><th></th><th>client</th><th>interval</th><th>operation</th><th>why not</th></tr>${renderOperationRows(view.candidates, true)}</table>` +
+        (view.candidateCount > view.candidates.length ? `<p>… and ${view.candidateCount - view.candidates.length} more.</p>` : '')
   const prefix = view.shown
     .filter((operation) => operation.order !== undefined)
     .sort((left, right) => (left.order ?? 0) - (right.order ?? 0))

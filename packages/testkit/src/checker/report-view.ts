@@ -8,6 +8,8 @@ import type { CheckResult, LinearizationStep, PartitionResult } from './history.
 export const SHOWN_OPERATIONS_MAX = 300
 /** How many of the last linearized steps anchor the shown window. */
 const PREFIX_TAIL_SHOWN = 60
+/** Pending unknown outcomes are all candidates; past this many, listing them stops helping. */
+const CANDIDATES_LISTED_MAX = 20
 
 export type OperationRole = 'linearized' | 'omitted' | 'failing' | 'candidate' | 'pending'
 
@@ -37,7 +39,9 @@ export interface PartitionView {
   shown: ViewOperation[]
   hiddenCount: number
   failing?: ViewOperation
+  /** At most `CANDIDATES_LISTED_MAX`; `candidateCount` has the full number. */
   candidates: ViewOperation[]
+  candidateCount: number
 }
 
 /** The partition a report explains: the smallest illegal one, else the smallest that timed out. */
@@ -93,8 +97,11 @@ function chooseShown(views: readonly ViewOperation[], linearization: readonly Li
   const tailStep = linearization[Math.max(0, linearization.length - PREFIX_TAIL_SHOWN)]
   const windowStart = tailStep === undefined ? -Infinity : (views[tailStep.operation]?.call ?? -Infinity)
   const windowEnd = failing?.returnTime ?? Infinity
+  // Unknown outcomes stay open to the end, so only those called inside the window are shown.
   const inWindow = views.filter(
-    (view) => view.role === 'failing' || view.role === 'candidate' || (view.returnTime >= windowStart && view.call <= windowEnd),
+    (view) =>
+      view.role === 'failing' ||
+      (view.call <= windowEnd && (Number.isFinite(view.returnTime) ? view.returnTime >= windowStart : view.call >= windowStart)),
   )
   return inWindow.sort((left, right) => left.call - right.call || left.index - right.index).slice(0, SHOWN_OPERATIONS_MAX)
 }
@@ -115,7 +122,8 @@ export function buildPartitionView<I, O>(result: CheckResult<I, O>, partitionInd
     stateAfterPrefix: diagnosis?.statesAfterSteps.at(-1) ?? diagnosis?.initialState ?? '',
     shown,
     hiddenCount: views.length - shown.length,
-    candidates: views.filter((operation) => operation.role === 'candidate'),
+    candidates: views.filter((operation) => operation.role === 'candidate').slice(0, CANDIDATES_LISTED_MAX),
+    candidateCount: views.filter((operation) => operation.role === 'candidate').length,
   }
   if (failing !== undefined) view.failing = failing
   return view
@@ -160,7 +168,12 @@ export function describeCandidateReason(reason: ViewOperation['candidateReason']
     : 'legal here, but no complete linearization follows'
 }
 
+/** Times with at most three decimals: simulator clocks produce long fractions. */
+export function formatTime(time: number): string {
+  return Number.isInteger(time) ? String(time) : String(Number(time.toFixed(3)))
+}
+
 export function formatInterval(operation: ViewOperation): string {
-  const end = Number.isFinite(operation.returnTime) ? String(operation.returnTime) : '∞ (unknown outcome)'
-  return `[${operation.call} → ${end}]`
+  const end = Number.isFinite(operation.returnTime) ? formatTime(operation.returnTime) : '∞ (unknown outcome)'
+  return `[${formatTime(operation.call)} → ${end}]`
 }

@@ -50,16 +50,16 @@ function renderTextPartition(view: PartitionView): string[] {
       `${view.operationCount} operations; longest linearizable prefix: ${view.prefixLength}.`,
   ]
   if (view.failing !== undefined) {
-    lines.push(
-      `Could not linearize: client ${view.failing.clientId} ${formatInterval(view.failing)} ${view.failing.description}`,
-    )
+    const reason = view.failing.candidateReason === undefined ? '' : ` (${describeCandidateReason(view.failing.candidateReason)})`
+    lines.push(`Could not linearize: client ${view.failing.clientId} ${formatInterval(view.failing)} ${view.failing.description}${reason}`)
   }
   lines.push(`State after the prefix: ${view.stateAfterPrefix}`)
   if (view.candidates.length > 0) {
-    lines.push('Operations that could have come next, and why none did:')
+    lines.push('Other operations that could have come next, and why none did:')
     for (const candidate of view.candidates) {
       lines.push(`  - client ${candidate.clientId} ${formatInterval(candidate)} ${candidate.description}: ${describeCandidateReason(candidate.candidateReason)}`)
     }
+    if (view.candidateCount > view.candidates.length) lines.push(`  … and ${view.candidateCount - view.candidates.length} more`)
   }
   lines.push('', 'Timeline (time rank →; ✓n n-th in the prefix, ~n omitted unknown outcome, ✗ failing, ? candidate, · other):')
   lines.push(...renderTextTimeline(view))

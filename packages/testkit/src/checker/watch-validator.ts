@@ -276,3 +276,10 @@ export function validateWatches(
     return log.anomalies
   })
 }
+
+/** One line per anomaly, for assertion messages and logs. */
+export function formatWatchAnomalies(anomalies: readonly WatchAnomaly[]): string {
+  return anomalies
+    .map((anomaly) => `${anomaly.watcher}: ${anomaly.kind} at revision ${anomaly.revision} key ${JSON.stringify(anomaly.key)}: ${anomaly.detail}`)
+    .join('\n')
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  formatWatchAnomalies,
   validateWatches,
   watchReconnect,
   type CommittedChange,
@@ -70,6 +71,7 @@ describe('validateWatches', () => {
       ['out-of-order', 4],
     ])
     expect(anomalies[0]).toMatchObject({ watcher: 'w1', key: 'cfg/b', itemIndex: 2 })
+    expect(formatWatchAnomalies(anomalies).split('\n')[0]).toBe('w1: out-of-order at revision 2 key "cfg/b": after revision 5')
   })
 
   it('reports a gap, including a missing event inside a multi-key revision', () => {
