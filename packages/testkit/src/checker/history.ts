@@ -151,4 +151,9 @@ export interface CheckResult<I, O> {
 export interface CheckOptions {
   /** Give up after this long and answer `unknown` (never a false `illegal`). Default: no limit. */
   timeoutMs?: number
+  /**
+   * Give up (`unknown`) once a partition's memo of explored configurations reaches about this many
+   * bytes (each costs operations/8 + ~100 bytes). Default 1 GiB.
+   */
+  memoBytesMax?: number
 }

@@ -6,7 +6,7 @@
  * The search is iterative with an explicit stack, so a 10k-operation partition cannot overflow
  * the call stack, and it checks a deadline so a hard history ends as `unknown`, never `illegal`.
  */
-import { LinearizedSet } from './bitset.js'
+import { ExploredConfigurations, LinearizedSet } from './memo.js'
 import { formatValue } from './format.js'
 import {
   isUnknownOutput,
@@ -27,6 +27,11 @@ import {
 const END = -1
 /** Reading the clock on every step would dominate cheap models; every 1024 steps is ~sub-ms. */
 const STEPS_PER_CLOCK_READ = 1024
+/**
+ * Memory for explored configurations per partition before giving up with `unknown`: each costs
+ * operations/8 bytes plus ~100, so 1 GiB holds ~4 million for 1,000 operations.
+ */
+const MEMO_BYTES_MAX_DEFAULT = 1024 * 1024 * 1024
 
 /** An operation with its outcome normalised: unknown outcomes return at Infinity with `unknownOutput`. */
 interface PreparedOperation<I, O> {
@@ -54,6 +59,7 @@ function prepareOperation<S, I, O>(model: Model<S, I, O>, operation: Operation<I
     call: operation.call,
     returnTime: unknown ? Infinity : operation.return,
     unknown,
+    // `!unknown` implies the first test; that one narrows `output` to `O` for `isReadOnly`.
     readOnly: !isUnknownOutput(output) && !unknown && model.isReadOnly?.(operation.input, output) === true,
   }
 }
@@ -137,19 +143,6 @@ interface SearchOutcome {
   searchSteps: number
 }
 
-/** Records (set, state) as explored; false when it already was, so the branch can be pruned. */
-function rememberExplored(explored: Map<string, Uint32Array[]>, linearized: LinearizedSet, stateHash: string): boolean {
-  const key = `${linearized.hashHigh}.${linearized.hashLow}.${stateHash}`
-  const bucket = explored.get(key)
-  if (bucket === undefined) {
-    explored.set(key, [linearized.words.slice()])
-    return true
-  }
-  if (bucket.some((words) => linearized.equalsWords(words))) return false
-  bucket.push(linearized.words.slice())
-  return true
-}
-
 function toSteps<S>(stack: readonly Frame<S>[]): LinearizationStep[] {
   return stack.map((frame) => ({ operation: frame.callEntry >> 1, effect: 'applied' }))
 }
@@ -190,7 +183,7 @@ class Search<S, I, O> {
   searchSteps = 0
   private readonly list: EntryList
   private readonly linearized: LinearizedSet
-  private readonly explored = new Map<string, Uint32Array[]>()
+  private readonly explored: ExploredConfigurations
   private readonly stack: Frame<S>[] = []
   private longest: LinearizationStep[] = []
   private knownRemaining: number
@@ -203,9 +196,11 @@ class Search<S, I, O> {
   constructor(
     private readonly model: Model<S, I, O>,
     private readonly operations: readonly PreparedOperation<I, O>[],
+    private readonly memoBytesMax: number,
   ) {
     this.list = new EntryList(operations)
     this.linearized = new LinearizedSet(operations.length)
+    this.explored = new ExploredConfigurations(this.linearized)
     this.knownRemaining = operations.filter((operation) => !operation.unknown).length
     this.state = model.init()
     this.stateHash = model.hash(this.state)
@@ -217,7 +212,8 @@ class Search<S, I, O> {
     // walk down the list meets a known return entry: the end of the current candidates.
     while (this.knownRemaining > 0) {
       this.searchSteps++
-      if (this.searchSteps % STEPS_PER_CLOCK_READ === 0 && performance.now() > deadlineMs) {
+      const overBudget = this.explored.approximateBytes > this.memoBytesMax
+      if (overBudget || (this.searchSteps % STEPS_PER_CLOCK_READ === 0 && performance.now() > deadlineMs)) {
         const current = toPrefix(this.stack, this.operations)
         const linearization = current.length > this.longest.length ? current : this.longest
         return { result: 'unknown', linearization, searchSteps: this.searchSteps }
@@ -249,7 +245,7 @@ class Search<S, I, O> {
       throw new Error(`model ${this.model.name}: isReadOnly holds for an operation whose step changed the state`)
     }
     this.linearized.toggle(operationIndex)
-    if (!rememberExplored(this.explored, this.linearized, nextHash)) {
+    if (!this.explored.add(this.linearized, nextHash)) {
       // This set of operations already reached this state by another order: nothing new below.
       this.linearized.toggle(operationIndex)
       this.entry = operation.readOnly ? END : (this.list.next[callEntry] ?? END)
@@ -308,6 +304,7 @@ function diagnosePartition<S, I, O>(
   model: Model<S, I, O>,
   operations: readonly PreparedOperation<I, O>[],
   linearization: readonly LinearizationStep[],
+  failing: number | undefined,
 ): PartitionDiagnosis {
   const describeState = (state: S): string => model.describeState?.(state) ?? model.hash(state)
   const operationDescriptions = operations.map(
@@ -326,29 +323,34 @@ function diagnosePartition<S, I, O>(
     statesAfterSteps.push(describeState(state))
   }
   const inPrefix = new Set(linearization.map((step) => step.operation))
-  const failing = findFailingOperation(operations, inPrefix)
-  const deadline = failing === undefined ? -Infinity : (operations[failing]?.returnTime ?? -Infinity)
+  // Candidates: operations left that were called before the failing one returned.
+  const callLimit = failing === undefined ? -Infinity : (operations[failing]?.returnTime ?? -Infinity)
   const candidates: CandidateDiagnosis[] = []
   operations.forEach((operation, index) => {
-    if (inPrefix.has(index) || operation.call > deadline) return
+    if (inPrefix.has(index) || operation.call > callLimit) return
     const accepted = model.step(state, operation.input, operation.output).ok
     candidates.push({ operation: index, reason: accepted ? 'dead-end' : 'rejected-by-model' })
   })
   return { operationDescriptions, statesAfterSteps, initialState, candidates }
 }
 
+interface SearchLimits {
+  deadlineMs: number
+  memoBytesMax: number
+}
+
 function checkPartition<S, I, O>(
   model: Model<S, I, O>,
   part: readonly Operation<I, O>[],
   historyIndexOf: ReadonlyMap<Operation<I, O>, number>,
-  deadlineMs: number,
+  limits: SearchLimits,
 ): PartitionResult<I, O> {
   const startedMs = performance.now()
   const prepared = part.map((operation) => prepareOperation(model, operation))
   const search: SearchOutcome =
-    performance.now() > deadlineMs
+    performance.now() > limits.deadlineMs
       ? { result: 'unknown', linearization: [], searchSteps: 0 }
-      : new Search(model, prepared).run(deadlineMs)
+      : new Search(model, prepared, limits.memoBytesMax).run(limits.deadlineMs)
   const result: PartitionResult<I, O> = {
     result: search.result,
     operations: [...part],
@@ -358,10 +360,10 @@ function checkPartition<S, I, O>(
     elapsedMs: 0,
   }
   if (search.result !== 'ok') {
-    result.diagnosis = diagnosePartition(model, prepared, search.linearization)
-    const inPrefix = new Set(search.linearization.map((step) => step.operation))
-    const failing = search.result === 'illegal' ? findFailingOperation(prepared, inPrefix) : undefined
-    if (failing !== undefined) result.failingOperation = failing
+    const failing = findFailingOperation(prepared, new Set(search.linearization.map((step) => step.operation)))
+    result.diagnosis = diagnosePartition(model, prepared, search.linearization, failing)
+    // After a timeout the prefix may simply be unfinished: naming a culprit would mislead.
+    if (search.result === 'illegal' && failing !== undefined) result.failingOperation = failing
   }
   result.elapsedMs = performance.now() - startedMs
   return result
@@ -376,8 +378,8 @@ function combineOutcomes(outcomes: readonly CheckOutcome[]): CheckOutcome {
 /**
  * Checks that `history` is linearizable with respect to `model`.
  *
- * `illegal` is definite: some partition has no linearization. `unknown` means the time limit ran
- * out first. The time limit is shared by all partitions.
+ * `illegal` is definite: some partition has no linearization. `unknown` means a limit ran out
+ * first: the time limit (shared by all partitions) or the memo memory bound (per partition).
  */
 export function checkOperations<S, I, O>(
   model: Model<S, I, O>,
@@ -385,7 +387,10 @@ export function checkOperations<S, I, O>(
   options: CheckOptions = {},
 ): CheckResult<I, O> {
   const startedMs = performance.now()
-  const deadlineMs = startedMs + (options.timeoutMs ?? Infinity)
+  const limits: SearchLimits = {
+    deadlineMs: startedMs + (options.timeoutMs ?? Infinity),
+    memoBytesMax: options.memoBytesMax ?? MEMO_BYTES_MAX_DEFAULT,
+  }
   const parts = model.partition ? model.partition(history) : [[...history]]
   const partitionedCount = parts.reduce((total, part) => total + part.length, 0)
   if (partitionedCount !== history.length) {
@@ -395,7 +400,7 @@ export function checkOperations<S, I, O>(
   const historyIndexOf = new Map(history.map((operation, index) => [operation, index] as const))
   const partitions = parts
     .filter((part) => part.length > 0)
-    .map((part) => checkPartition(model, part, historyIndexOf, deadlineMs))
+    .map((part) => checkPartition(model, part, historyIndexOf, limits))
   return {
     result: combineOutcomes(partitions.map((partition) => partition.result)),
     modelName: model.name,

@@ -265,6 +265,14 @@ describe('search mechanics', () => {
     expect(result.partitions[0]!.diagnosis).toBeDefined()
   })
 
+  it('answers unknown when the memo reaches its memory bound', () => {
+    const history: KvOperation[] = []
+    for (let client = 0; client < 12; client++) history.push(unknownOperation(client, 0, put('x', client)))
+    history.push(operation(99, 2000, 2010, get('x'), entry('never', 1)))
+    expect(checkOperations(kv, history, { memoBytesMax: 10_000 }).result).toBe('unknown')
+    expect(checkOperations(kv, history).result).toBe('illegal')
+  })
+
   it('throws on malformed operations and partitions that lose operations', () => {
     expect(() => checkOperations(kv, [operation(0, 10, 5, get('x'), { entry: undefined })])).toThrow(RangeError)
     const lossy: Model<number, number, number> = {
