@@ -1,0 +1,248 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Message } from '@clustron/raft'
+import type { Logger } from 'pino'
+import { WebSocket } from 'ws'
+import { checkMessage, decodePeerFrame, encodePeerFrame, peerPath, peerProtocolVersion, type PeerFrame } from './peer-frames.js'
+
+export interface PeerNetworkOptions {
+  nodeId: string
+  /** Cluster secret: peers prove they know it (HMAC over a challenge). Undefined: peers are not authenticated. */
+  secret: string | undefined
+  logger: Logger
+  /** Hands validated inbound Raft messages of one store to its replica. */
+  deliver(store: string, messages: Message[]): void
+  /** Messages queued for one peer whose link is down or slow; beyond, new ones are dropped (Raft resends). */
+  queueMessagesMax?: number
+  /** Bytes buffered in one socket before sending pauses. */
+  socketBufferBytesMax?: number
+  /** Time a connecting peer has to prove itself. */
+  handshakeTimeoutMs?: number
+  /** Largest peer frame (a snapshot travels as one message). */
+  frameBytesMax: number
+}
+
+type ResolvedOptions = Required<Omit<PeerNetworkOptions, 'secret'>> & { secret: string | undefined }
+
+/**
+ * Node-to-node transport for Raft. Each node dials every other member (outbound links only carry
+ * its own messages); messages produced in one turn go out as one frame per peer. Links reconnect with
+ * backoff and jitter; while a peer is unreachable its queue is bounded and overflow is dropped —
+ * Raft tolerates loss and retransmits, so nothing here blocks a replica.
+ */
+export class PeerNetwork {
+  readonly #links = new Map<string, PeerLink>()
+  readonly #inbound = new Set<WebSocket>()
+  readonly #options: ResolvedOptions
+  #closed = false
+
+  constructor(options: PeerNetworkOptions) {
+    this.#options = { queueMessagesMax: 10_000, socketBufferBytesMax: 64 << 20, handshakeTimeoutMs: 10_000, ...options }
+  }
+
+  /** The members to connect to (node id → host:port); links to departed members close. */
+  setMembers(members: Record<string, string>): void {
+    if (this.#closed) return
+    for (const [id, link] of this.#links) {
+      if (members[id] !== link.address) {
+        link.close()
+        this.#links.delete(id)
+      }
+    }
+    for (const [id, address] of Object.entries(members)) {
+      if (id === this.#options.nodeId || this.#links.has(id) || address === '') continue
+      this.#links.set(id, new PeerLink(id, address, this.#options))
+    }
+  }
+
+  /** Queues Raft messages of `store` to their destinations (sent at the end of this turn). */
+  send(store: string, messages: Message[]): void {
+    for (const message of messages) {
+      const link = this.#links.get(message.to)
+      if (link === undefined) {
+        this.#options.logger.debug({ to: message.to, store }, 'no address for a raft peer; message dropped')
+        continue
+      }
+      link.enqueue(store, message)
+    }
+  }
+
+  /** Serves a peer that dialled us (WebSocket on /v1/peer). */
+  accept(socket: WebSocket, remoteAddress: string | undefined): void {
+    if (this.#closed) return socket.close(1001, 'node shutting down')
+    this.#inbound.add(socket)
+    const nonce = randomBytes(32)
+    const logger = this.#options.logger.child({ peerAddress: remoteAddress })
+    let peer: string | undefined
+    const timer = setTimeout(() => socket.close(4001, 'peer handshake timed out'), this.#options.handshakeTimeoutMs)
+    socket.send(encodePeerFrame({ kind: 'challenge', version: peerProtocolVersion, nonce, node: this.#options.nodeId }))
+    socket.on('message', (data) => {
+      let frame: PeerFrame
+      try {
+        frame = decodePeerFrame(toBytes(data))
+      } catch (error) {
+        logger.warn({ err: error }, 'malformed peer frame; closing the link')
+        socket.close(4002, 'malformed peer frame')
+        return
+      }
+      if (peer === undefined) {
+        if (frame.kind !== 'hello') return socket.close(4002, 'expected hello')
+        const problem = this.#verify(frame, nonce)
+        if (problem !== undefined) {
+          logger.warn({ node: frame.node }, `peer refused: ${problem}`)
+          return socket.close(4003, problem)
+        }
+        clearTimeout(timer)
+        peer = frame.node
+        return
+      }
+      if (frame.kind !== 'raft') return
+      for (const batch of frame.batches) {
+        // A peer speaks only for itself: messages claiming another sender are dropped.
+        const messages = batch.messages.map(checkMessage).filter((message): message is Message => message !== undefined && message.from === peer && message.to === this.#options.nodeId)
+        if (messages.length > 0) this.#options.deliver(batch.store, messages)
+      }
+    })
+    socket.on('close', () => {
+      clearTimeout(timer)
+      this.#inbound.delete(socket)
+    })
+    socket.on('error', (error) => logger.debug({ err: error }, 'peer socket error'))
+  }
+
+  /** Peers whose outbound link is connected and authenticated. */
+  connectedPeers(): string[] {
+    return [...this.#links.values()].filter((link) => link.ready).map((link) => link.peer)
+  }
+
+  close(): void {
+    this.#closed = true
+    for (const link of this.#links.values()) link.close()
+    this.#links.clear()
+    for (const socket of this.#inbound) socket.terminate()
+    this.#inbound.clear()
+  }
+
+  #verify(hello: Extract<PeerFrame, { kind: 'hello' }>, nonce: Uint8Array): string | undefined {
+    if (hello.version !== peerProtocolVersion) return `peer protocol ${hello.version} is not supported (this node speaks ${peerProtocolVersion})`
+    const secret = this.#options.secret
+    if (secret === undefined) return undefined
+    if (hello.proof === undefined) return 'this cluster requires a cluster secret (--cluster-secret); the peer sent none'
+    const expected = proof(secret, nonce, hello.node)
+    if (hello.proof.length !== expected.length || !timingSafeEqual(hello.proof, expected)) return 'the peer does not know the cluster secret'
+    return undefined
+  }
+}
+
+function proof(secret: string, nonce: Uint8Array, node: string): Uint8Array {
+  return createHmac('sha256', secret).update(nonce).update(node).digest()
+}
+
+/** One outbound link to one peer, reconnecting forever (with backoff) until closed. */
+class PeerLink {
+  #socket: WebSocket | undefined
+  #ready = false
+  #queue: { store: string; message: Message }[] = []
+  #flushScheduled = false
+  #attempt = 0
+  #retryTimer: NodeJS.Timeout | undefined
+  #closed = false
+  #dropped = 0
+
+  constructor(
+    readonly peer: string,
+    readonly address: string,
+    private readonly options: ResolvedOptions,
+  ) {
+    this.#connect()
+  }
+
+  get ready(): boolean {
+    return this.#ready
+  }
+
+  enqueue(store: string, message: Message): void {
+    if (this.#closed) return
+    if (this.#queue.length >= this.options.queueMessagesMax) {
+      if (this.#dropped++ % 1000 === 0) this.options.logger.warn({ peer: this.peer, queued: this.#queue.length }, 'peer queue full; dropping raft messages (the peer is down or slow)')
+      return
+    }
+    this.#queue.push({ store, message })
+    if (this.#flushScheduled) return
+    this.#flushScheduled = true
+    queueMicrotask(() => {
+      this.#flushScheduled = false
+      this.#flush()
+    })
+  }
+
+  close(): void {
+    this.#closed = true
+    clearTimeout(this.#retryTimer)
+    this.#socket?.close(1001, 'membership changed or node shutting down')
+    this.#queue = []
+  }
+
+  #flush(): void {
+    const socket = this.#socket
+    if (!this.#ready || socket === undefined || this.#queue.length === 0) return
+    if (socket.bufferedAmount > this.options.socketBufferBytesMax) return
+    const byStore = new Map<string, Message[]>()
+    for (const { store, message } of this.#queue.splice(0)) {
+      const list = byStore.get(store)
+      if (list === undefined) byStore.set(store, [message])
+      else list.push(message)
+    }
+    const frame = encodePeerFrame({ kind: 'raft', batches: [...byStore].map(([store, messages]) => ({ store, messages })) })
+    socket.send(frame, { binary: true }, () => {
+      // The socket drained a little: anything queued meanwhile can go now.
+      if (this.#queue.length > 0) this.#flush()
+    })
+  }
+
+  #connect(): void {
+    if (this.#closed) return
+    const socket = new WebSocket(`ws://${this.address}${peerPath}`, { maxPayload: this.options.frameBytesMax, perMessageDeflate: false, handshakeTimeout: this.options.handshakeTimeoutMs })
+    this.#socket = socket
+    socket.on('message', (data) => {
+      if (this.#ready) return
+      let frame: PeerFrame
+      try {
+        frame = decodePeerFrame(toBytes(data))
+      } catch {
+        socket.close(4002, 'malformed challenge')
+        return
+      }
+      if (frame.kind !== 'challenge') return
+      if (frame.node !== this.peer) {
+        this.options.logger.warn({ peer: this.peer, address: this.address, answered: frame.node }, `the node at ${this.address} is ${frame.node}, not ${this.peer}; check --peers`)
+        socket.close(4004, 'wrong node')
+        return
+      }
+      const secret = this.options.secret
+      const hello: PeerFrame = secret === undefined ? { kind: 'hello', version: peerProtocolVersion, node: this.options.nodeId } : { kind: 'hello', version: peerProtocolVersion, node: this.options.nodeId, proof: proof(secret, frame.nonce, this.options.nodeId) }
+      socket.send(encodePeerFrame(hello))
+      this.#ready = true
+      this.#attempt = 0
+      this.#flush()
+    })
+    socket.on('close', (code, reason) => {
+      this.#ready = false
+      this.#socket = undefined
+      if (code >= 4000) this.options.logger.warn({ peer: this.peer, code, reason: reason.toString() }, 'peer closed the link')
+      this.#scheduleReconnect()
+    })
+    socket.on('error', (error) => this.options.logger.debug({ peer: this.peer, err: error }, 'peer link error'))
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed) return
+    const delayMs = Math.min(2_000, 50 * 2 ** Math.min(this.#attempt++, 6)) * (0.5 + Math.random() / 2)
+    this.#retryTimer = setTimeout(() => this.#connect(), delayMs)
+  }
+}
+
+function toBytes(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data))
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  return data
+}
