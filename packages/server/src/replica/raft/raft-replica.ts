@@ -6,7 +6,6 @@ import {
   RaftError,
   RawNode,
   decodeConfChange,
-  encodeConfChange,
   type ConfChange,
   type ConfState,
   type Entry,
