@@ -1,108 +1,184 @@
 import { performance } from 'node:perf_hooks'
-import type { BenchClient, BenchOperation } from './target.js'
+import { limits } from './limits.js'
+import type { BenchClient } from './target.js'
 
-export interface WorkloadSpec {
-  workload: string
-  operation: BenchOperation
-  inFlight: number
-  valueBytes: number
-  keys: number
-  durationMs: number
+/** Latency percentiles in milliseconds; null when nothing was measured. */
+export interface LatencySummary {
+  p50: number | null
+  p99: number | null
+  p999: number | null
+  max: number | null
+  mean: number | null
+  /** Samples the percentiles are computed from (a fair reservoir of all operations). */
+  samples: number
 }
 
+/** One measured cell: one target, one workload row, one concurrency, one value size, one round. */
 export interface Measurement {
   target: string
+  /** The row label: the workload name, or a phase of it ('lease-grant', 'lease-keepalive'). */
   workload: string
   inFlight: number
+  /** 0 when the workload has no value size (locks, leases). */
   valueBytes: number
+  round: number
+  /** What one operation is: 'ops', 'increments', 'acquisitions', 'deliveries', 'grants', 'renewals', 'keys'. */
+  unit: string
   operations: number
+  errors: number
   durationMs: number
   opsPerSecond: number
-  latencyMs: { p50: number; p99: number; p999: number; max: number }
-  errors: number
+  latencyMs: LatencySummary
+  /** Workload-specific numbers (retries, misses, bytes per key, ...), named with their unit. */
+  extra: Record<string, number>
+  firstError?: string
 }
 
-/** Latency samples kept per run; past it, reservoir sampling keeps the distribution fair. */
-const samplesMax = 200_000
+/** Latencies of one cell: every sample up to a bound, then a reservoir so the distribution stays fair. */
+export class LatencyRecorder {
+  readonly #samples: Float64Array
+  #recorded = 0
+  #seen = 0
+  #sum = 0
+  #max = 0
+  readonly #random: () => number
+
+  constructor(random: () => number, samplesMax: number = limits.latencySamplesMax) {
+    this.#samples = new Float64Array(samplesMax)
+    this.#random = random
+  }
+
+  get count(): number {
+    return this.#seen
+  }
+
+  record(latencyMs: number): void {
+    this.#seen++
+    this.#sum += latencyMs
+    if (latencyMs > this.#max) this.#max = latencyMs
+    if (this.#recorded < this.#samples.length) this.#samples[this.#recorded++] = latencyMs
+    else {
+      const slot = Math.floor(this.#random() * this.#seen)
+      if (slot < this.#samples.length) this.#samples[slot] = latencyMs
+    }
+  }
+
+  summary(): LatencySummary {
+    const recorded = this.#recorded
+    if (recorded === 0) return { p50: null, p99: null, p999: null, max: null, mean: null, samples: 0 }
+    const sorted = this.#samples.subarray(0, recorded).sort()
+    const at = (quantile: number) => sorted[Math.min(recorded - 1, Math.floor(quantile * recorded))]!
+    return { p50: at(0.5), p99: at(0.99), p999: at(0.999), max: this.#max, mean: this.#sum / this.#seen, samples: recorded }
+  }
+}
+
+/** Counts failures and keeps the first message, so a failing operation shows up in the report. */
+export class ErrorTally {
+  count = 0
+  first: string | undefined
+
+  add(error: unknown): void {
+    this.count++
+    this.first ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  }
+}
+
+export interface LoopResult {
+  latency: LatencyRecorder
+  errors: ErrorTally
+  durationMs: number
+}
 
 /**
- * Runs one workload against one client for `durationMs`: `inFlight` lanes, each issuing the next
- * operation as soon as its previous one completes (closed loop), recording every latency.
+ * A closed loop: `inFlight` lanes, each issuing its next operation as soon as the previous one
+ * completed, until `durationMs` has passed or `operationsMax` operations were done. An operation
+ * that throws counts as an error and the lane goes on. An operation may return false to say it
+ * did no measurable work (nothing is recorded).
  */
-export async function measure(target: string, client: BenchClient, spec: WorkloadSpec, random: () => number): Promise<Measurement> {
-  const value = new Uint8Array(spec.valueBytes).fill(97)
-  const operation = operationOf(client, spec, value, random)
-  const samples = new Float64Array(samplesMax)
-  let recorded = 0
-  let operations = 0
-  let errors = 0
+export async function closedLoop(
+  inFlight: number,
+  durationMs: number,
+  random: () => number,
+  operation: (lane: number) => Promise<unknown>,
+  operationsMax: number = limits.operationsPerCellMax,
+): Promise<LoopResult> {
+  const latency = new LatencyRecorder(random)
+  const errors = new ErrorTally()
   const started = performance.now()
-  const deadline = started + spec.durationMs
-  const lane = async () => {
-    while (performance.now() < deadline) {
+  const deadline = started + durationMs
+  let issued = 0
+  const lane = async (index: number) => {
+    while (performance.now() < deadline && issued < operationsMax) {
+      issued++
       const before = performance.now()
       try {
-        await operation()
-      } catch {
-        errors++
+        if ((await operation(index)) === false) continue
+      } catch (error) {
+        errors.add(error)
+        // A failing target must not turn the loop into a busy spin that starves its own I/O.
+        await new Promise((resolve) => setImmediate(resolve))
         continue
       }
-      const latency = performance.now() - before
-      operations++
-      if (recorded < samplesMax) samples[recorded++] = latency
-      else {
-        const slot = Math.floor(random() * operations)
-        if (slot < samplesMax) samples[slot] = latency
-      }
+      latency.record(performance.now() - before)
     }
   }
-  await Promise.all(Array.from({ length: spec.inFlight }, lane))
-  const durationMs = performance.now() - started
-  const sorted = samples.subarray(0, recorded).sort()
-  const at = (quantile: number) => (recorded === 0 ? Number.NaN : sorted[Math.min(recorded - 1, Math.floor(quantile * recorded))]!)
-  return {
-    target,
-    workload: spec.workload,
-    inFlight: spec.inFlight,
-    valueBytes: spec.valueBytes,
-    operations,
-    durationMs,
-    opsPerSecond: (operations / durationMs) * 1000,
-    latencyMs: { p50: at(0.5), p99: at(0.99), p999: at(0.999), max: recorded === 0 ? Number.NaN : sorted[recorded - 1]! },
-    errors,
-  }
+  await Promise.all(Array.from({ length: inFlight }, (_, index) => lane(index)))
+  return { latency, errors, durationMs: performance.now() - started }
 }
 
-function operationOf(client: BenchClient, spec: WorkloadSpec, value: Uint8Array, random: () => number): () => Promise<unknown> {
-  const key = () => `k${Math.floor(random() * spec.keys)}`
-  switch (spec.operation) {
-    case 'put':
-      return () => client.put(key(), value)
-    case 'get':
-      return () => client.get(key())
-    case 'getSerializable':
-      return () => (client.getSerializable ?? client.get)(key())
-    case 'counterAdd':
-      return () => client.counterAdd(`c${Math.floor(random() * 1000)}`, 1)
-    case 'txn':
-      return () => {
-        const base = Math.floor(random() * (spec.keys - 4))
-        return client.txn!([`k${base}`, `k${base + 1}`, `k${base + 2}`, `k${base + 3}`], value)
-      }
-  }
-}
-
-/** Loads `keys` keys so reads hit (batches of 64 in flight). */
-export async function preload(client: BenchClient, keys: number, valueBytes: number): Promise<void> {
-  const value = new Uint8Array(valueBytes).fill(98)
+/** Runs `operation` for indexes [0, count) with `inFlight` in flight; stops at `deadlineMs` (performance.now()). */
+export async function forEachIndex(count: number, inFlight: number, deadlineMs: number, operation: (index: number) => Promise<void>): Promise<number> {
   let next = 0
+  let done = 0
   const lane = async () => {
-    while (next < keys) {
-      const index = next++
-      await client.put(`k${index}`, value)
+    while (next < count && performance.now() < deadlineMs) {
+      await operation(next++)
+      done++
     }
   }
-  await Promise.all(Array.from({ length: 64 }, lane))
+  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, lane))
+  return done
+}
+
+/**
+ * Loads keys `${prefix}${index}` for index in [0, count) with `value(index)`: putMany batches when
+ * the client has it, single puts otherwise. Throws when the load does not finish in time.
+ */
+export async function loadKeys(
+  client: Pick<BenchClient, 'put' | 'putMany'>,
+  count: number,
+  keyOf: (index: number) => string,
+  value: (index: number) => Uint8Array,
+): Promise<void> {
+  const deadline = performance.now() + limits.loadTimeoutMs
+  const putMany = client.putMany?.bind(client)
+  let loaded: number
+  if (putMany !== undefined) {
+    const batch = limits.loadBatchEntries
+    const batches = Math.ceil(count / batch)
+    const loadedBatches = await forEachIndex(batches, 4, deadline, async (batchIndex) => {
+      const entries: [string, Uint8Array][] = []
+      for (let index = batchIndex * batch; index < Math.min(count, (batchIndex + 1) * batch); index++) entries.push([keyOf(index), value(index)])
+      await putMany(entries)
+    })
+    loaded = loadedBatches === batches ? count : loadedBatches * batch
+  } else {
+    loaded = await forEachIndex(count, limits.loadInFlight, deadline, (index) => client.put(keyOf(index), value(index)))
+  }
+  if (loaded < count) throw new Error(`loaded only ${loaded} of ${count} keys in ${limits.loadTimeoutMs} ms`)
+}
+
+/** Rejects with a clear message when `promise` has not settled after `timeoutMs`. */
+export async function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(timeoutMs)} ms`)), timeoutMs)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** A small seeded PRNG (mulberry32): the same key sequence for every target. */
@@ -115,4 +191,9 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+}
+
+/** Wall-clock milliseconds with sub-ms precision, comparable across processes on this machine. */
+export function nowEpochMs(): number {
+  return performance.timeOrigin + performance.now()
 }

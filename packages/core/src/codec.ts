@@ -55,11 +55,16 @@ export function decodeValueAt<T = unknown>(source: Uint8Array, start: number, en
 
 /** msgpack's bin8/16/32 markers are 0xc4..0xc6: with none of these bytes, no field is binary. */
 function mayHoldBinary(source: Uint8Array, start: number, end: number): boolean {
-  for (let marker = 0xc4; marker <= 0xc6; marker++) {
-    const at = source.indexOf(marker, start)
-    if (at >= 0 && at < end) return true
+  if (end - start <= 256) {
+    for (let index = start; index < end; index++) {
+      const byte = source[index]!
+      if (byte >= 0xc4 && byte <= 0xc6) return true
+    }
+    return false
   }
-  return false
+  // Bounded to the value: an unbounded indexOf would scan the rest of an arena chunk.
+  const range = source.subarray(start, end)
+  return range.indexOf(0xc4) >= 0 || range.indexOf(0xc5) >= 0 || range.indexOf(0xc6) >= 0
 }
 
 function detach(value: unknown, shared: ArrayBufferLike): unknown {
