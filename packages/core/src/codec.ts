@@ -14,6 +14,11 @@ const packr = new Packr({
   // Binary fields decode as views of the source; decodeValueAt detaches them (see below).
   copyBuffers: false,
   moreTypes: false,
+  // A function nested in a value would otherwise be encoded as undefined, silently dropping data
+  // (encodeValue's own check sees only a top-level function). Thrown errors become INVALID_ARGUMENT.
+  writeFunction: () => {
+    throw new InvalidArgumentError('a value cannot contain a function')
+  },
 })
 
 export type ValueBytes = Uint8Array
@@ -87,7 +92,9 @@ let slabUsed = 0
 /** A copy of `view` in a shared slab (like Node's Buffer pool): one memcpy, no ArrayBuffer per call. */
 export function pooledCopy(view: Uint8Array): Uint8Array {
   const length = view.length
-  if (length > slabBytes / 8) return view.slice()
+  // `new Uint8Array(view)`, not `view.slice()`: msgpackr decodes the bins of a Node Buffer (what
+  // encodeValue returns) as Buffers, whose slice() is a view, so a large "copy" aliased its source.
+  if (length > slabBytes / 8) return new Uint8Array(view)
   if (slabUsed + length > slabBytes) {
     slab = new Uint8Array(slabBytes)
     slabUsed = 0

@@ -162,12 +162,12 @@ export function applyExpire(state: MachineState): CommandResults['expire'] {
   // Sorted, not heap order: the heap's order of equal deadlines depends on its history.
   let keys = 0
   for (const key of [...dueKeys].sort(compareKeys)) if (state.deleteKey(key, 'expired')) keys++
-  let leases = 0
-  for (const id of [...dueLeases].sort(compareKeys)) {
-    const lease = state.leases.get(id)
-    if (lease === undefined) continue
-    state.endLease(lease, 'expired')
-    leases++
-  }
-  return { revision: state.resultRevision, keys, leases }
+  const ending = [...dueLeases].sort(compareKeys).flatMap((id) => state.leases.get(id) ?? [])
+  // Every due lease leaves the live set before any is ended: otherwise a lock released by an
+  // earlier lease went to a waiter whose lease expires later in this same command (granted, then
+  // lost within one revision). endWaiter skips waiters whose lease is gone, as it does for a
+  // waiter sharing the ending lease.
+  for (const lease of ending) state.leases.delete(lease.id)
+  for (const lease of ending) state.endLease(lease, 'expired')
+  return { revision: state.resultRevision, keys, leases: ending.length }
 }

@@ -76,10 +76,14 @@ export function applyPutMany(state: MachineState, check: Checks, command: PutMan
   const ttlMs = check.optionalTtlMs(command.ttlMs)
   const lease = check.optionalLease(command.lease)
   const fresh = new Set<string>()
+  const seen = new Set<string>()
   let bytes = 0
   for (const pair of command.entries) {
     if (!Array.isArray(pair) || pair.length !== 2) throw new InvalidArgumentError('each entry must be a [key, value] pair')
     const key = check.key(pair[0])
+    // One key twice in one atomic batch is ambiguous (which value? two versions in one revision?).
+    if (seen.has(key)) throw new InvalidArgumentError(`putMany names key '${key}' twice; give each key once`)
+    seen.add(key)
     bytes += check.value(pair[1], `value of '${key}'`).length
     if (!state.records.has(key)) fresh.add(key)
   }
@@ -139,7 +143,14 @@ export function applyPersist(state: MachineState, check: Checks, command: Persis
 /** The integer a counter key holds (0 when missing); TYPE_MISMATCH when it holds anything else. */
 export function counterValue(state: MachineState, key: string, record: KeyRecord | undefined): number {
   if (record === undefined) return 0
-  const value: unknown = decodeValue(state.arena.view(record))
+  let value: unknown
+  try {
+    value = decodeValue(state.arena.view(record))
+  } catch {
+    // Values are stored as sent (never decoded on put): bytes that are not msgpack are not an
+    // integer either. Without this the decoder's plain Error escaped apply() (INTERNAL on the wire).
+    throw new TypeMismatchError(`key '${key}' holds bytes that are not a msgpack value, not an integer counter`)
+  }
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     throw new TypeMismatchError(`key '${key}' holds ${describeValue(value)}, not an integer counter`)
   }

@@ -133,12 +133,21 @@ function compareNumbers(actual: number, op: CompareOp, expected: number): boolea
 
 /** Orders two encoded values: numerically for numbers/bigints, by UTF-8 for strings, else by bytes. */
 function compareValues(a: Uint8Array, b: Uint8Array): number {
-  const x: unknown = decodeValue(a)
-  const y: unknown = decodeValue(b)
+  // Bytes that are not msgpack (stored as sent) order by their bytes instead of throwing a plain Error.
+  const x: unknown = decodeOrBytes(a)
+  const y: unknown = decodeOrBytes(b)
   const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'bigint'
   if (numeric(x) && numeric(y)) return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0
   if (typeof x === 'string' && typeof y === 'string') return compareKeys(x, y)
   return compareBytes(a, b)
+}
+
+function decodeOrBytes(bytes: Uint8Array): unknown {
+  try {
+    return decodeValue(bytes)
+  } catch {
+    return bytes
+  }
 }
 
 class Overlay {
@@ -228,7 +237,7 @@ class Overlay {
     const current = this.read(key)
     let previous = 0
     if (current !== undefined) {
-      const decoded: unknown = decodeValue(current.value)
+      const decoded: unknown = decodeOrBytes(current.value) // undecodable bytes: TYPE_MISMATCH below
       if (typeof decoded !== 'number' || !Number.isSafeInteger(decoded)) {
         throw new TypeMismatchError(`txn add: key '${key}' does not hold an integer counter`)
       }

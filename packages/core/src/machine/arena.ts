@@ -43,8 +43,15 @@ export class ValueArena {
       return
     }
     if (this.#current.used + length > this.#current.bytes.length) {
+      const previous = this.#current
       this.#current = newChunk(arenaChunkBytes)
       this.#bytesAllocated += arenaChunkBytes
+      // The chunk just filled was exempt from release and compaction while it was current, and
+      // only a later free() into it would revisit it: without this, a chunk whose values were all
+      // overwritten stayed counted in bytesAllocated forever, and one kept by a few small cold
+      // values stayed pinned (1 MiB for 100 bytes). Its live bytes (< 1/4 chunk when compacted)
+      // fit in the fresh chunk, so the value below still does.
+      this.#release(previous)
     }
     this.#place(this.#current, slot, bytes)
   }
@@ -57,6 +64,11 @@ export class ValueArena {
     this.#bytesLive -= slot.length
     slot.chunk = null
     if (chunk === this.#current) return
+    this.#release(chunk)
+  }
+
+  /** Drops a chunk (not the current one) with no live bytes; compacts one that is mostly dead. */
+  #release(chunk: ArenaChunk): void {
     if (chunk.live === 0) {
       this.#bytesAllocated -= chunk.bytes.length
       chunk.slots.length = 0

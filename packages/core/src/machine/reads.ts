@@ -34,7 +34,10 @@ export function runQuery(state: MachineState, check: Checks, query: Query, now: 
       return { id: lease.id, ttlMs: lease.ttlMs, remainingMs: Math.max(0, lease.expiresAt - now), keys: [...lease.keys].sort(compareKeys) }
     }
     case 'leaseList':
-      return [...state.leases.keys()]
+      // Sorted: the Map's order is insertion order on a replica that applied the grants but id order
+      // on one restored from a snapshot (written canonically), so replicas disagreed on the answer.
+      // Found by the simulator (seed 8, 5 nodes: `pnpm sim --seed 8 --nodes 5`).
+      return [...state.leases.keys()].sort(compareKeys)
     case 'lockHolder': {
       const holder = state.locks[checkKind(query.kind)].get(check.name(query.name, 'name'))?.holder
       return holder === undefined ? undefined : { token: holder.token, since: holder.since, lease: holder.lease }

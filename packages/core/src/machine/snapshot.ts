@@ -113,7 +113,10 @@ function waiterRow(waiter: WaiterRecord): WaiterRow {
 
 function restoreWaiter(state: MachineState, kind: LockKind, name: string, row: WaiterRow): WaiterRecord {
   const [waiterId, lease, token, since, ownsLease, value] = row
-  const waiter = new WaiterRecord(kind, name, waiterId, lease, value ?? undefined)
+  // Copied: decoded bin fields are views of the snapshot buffer, which the caller may reuse.
+  // (`new Uint8Array(view)`, not `view.slice()`: msgpackr decodes a Buffer's bins as Buffers, whose
+  // slice() is another view.)
+  const waiter = new WaiterRecord(kind, name, waiterId, lease, value === null ? undefined : new Uint8Array(value))
   waiter.token = token
   waiter.since = since
   waiter.ownsLease = ownsLease
@@ -127,7 +130,8 @@ function entryRow(entry: RawEntry): EntryRow {
 
 function readEntry(row: EntryRow): RawEntry {
   const [key, value, version, createRevision, modRevision, lease, expiresAt] = row
-  const entry: RawEntry = { key, value, version, createRevision, modRevision }
+  // Copied (like every value kept from a snapshot): a view would alias the caller's buffer.
+  const entry: RawEntry = { key, value: new Uint8Array(value), version, createRevision, modRevision }
   if (lease !== null) entry.lease = lease
   if (expiresAt !== 0) entry.expiresAt = expiresAt
   return entry
@@ -148,7 +152,7 @@ function eventRow(event: RawWatchEvent): EventRow {
 function readEvent(row: EventRow): RawWatchEvent {
   const [type, key, value, version, revision, prev, reason] = row
   const event: RawWatchEvent = { type, key, version, revision }
-  if (value !== null) event.value = value
+  if (value !== null) event.value = new Uint8Array(value) // not a view of the snapshot buffer (see readEntry)
   if (prev !== null) event.prev = readEntry(prev)
   if (reason !== null) event.reason = reason
   return event

@@ -116,9 +116,11 @@ export class SortedKeys {
     }
   }
 
-  /** Number of keys in [start, end). */
+  /** Number of keys in [start, end) (0 when end <= start). */
   countRange(start: string, end: string | undefined): number {
-    return this.#rank(end) - this.#rank(start)
+    // Clamped: with end below start the ranks subtract to a negative count (count({start: 'b', end: 'a'})
+    // answered -n), while list/clear of the same range are empty.
+    return Math.max(0, this.#rank(end) - this.#rank(start))
   }
 
   /** Number of keys strictly below `key` (undefined = all keys). */

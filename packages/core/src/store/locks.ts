@@ -101,8 +101,10 @@ export async function waitForGrant(backend: StoreBackend, tracker: ResourceTrack
         )
       }
       const onAbort = () => giveUp(request.signal?.reason ?? new Error('aborted'), false)
+      // The waiter's own lease ending (typically a disconnect longer than its TTL) loses its place:
+      // acquiring again can work, so the error is retryable. A caller's lease that ended stays the reason.
       const onLeaseLost = () => {
-        if (!cancelling) finish({ error: lease.signal.reason })
+        if (!cancelling) finish({ error: ownLease === undefined ? lease.signal.reason : lostPlace(request, lease.signal.reason) })
       }
       settle = (notice) => {
         if (cancelling) return
@@ -138,8 +140,8 @@ export async function waitForGrant(backend: StoreBackend, tracker: ResourceTrack
   }
 }
 
-function lostPlace(request: WaitRequest): ClustronError {
-  return new UnavailableError(`lost the place in the queue of ${request.kind} '${request.name}' (its lease ended, e.g. during a disconnect); acquire again`)
+function lostPlace(request: WaitRequest, cause?: unknown): ClustronError {
+  return new UnavailableError(`lost the place in the queue of ${request.kind} '${request.name}' (its lease ended, e.g. during a disconnect); acquire again`, cause === undefined ? {} : { cause })
 }
 
 /**

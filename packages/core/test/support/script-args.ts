@@ -43,9 +43,12 @@ export class Args {
     return parseKey(this.text(what))
   }
 
-  /** A positional literal (number, JSON...). Scripts may pass ill-typed values on purpose. */
-  literal<T = number>(what: string): T {
-    return parseLiteral(this.text(what)) as T
+  /**
+   * A positional literal, typed as the number the command expects. Scripts may pass ill-typed
+   * values on purpose (`ttl="10"`) to check the machine's validation, hence the cast.
+   */
+  literal(what: string): number {
+    return parseLiteral(this.text(what)) as number
   }
 
   rest(): string[] {
@@ -58,10 +61,15 @@ export class Args {
     return this.#flags.has(name)
   }
 
-  /** A named literal, removed from the pending options; undefined when absent. */
-  option<T = number>(name: string): T | undefined {
+  /** A named literal typed as a number (see {@link literal}); undefined when absent. */
+  option(name: string): number | undefined {
+    return this.value(name) as number | undefined
+  }
+
+  /** A named literal of any type; undefined when absent. */
+  value(name: string): unknown {
     const text = this.#take(name)
-    return text === undefined ? undefined : (parseLiteral(text) as T)
+    return text === undefined ? undefined : parseLiteral(text)
   }
 
   /** A named key or id (bare text or a JSON string). */

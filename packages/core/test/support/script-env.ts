@@ -66,13 +66,14 @@ export class ScriptEnv {
   /** Runs a query; it must not change the machine. */
   query<Q extends Query>(query: Q, render: (result: never) => string[] = (result) => [renderField(result)]): string[] {
     const before = this.machine.snapshot()
+    let lines: string[]
     try {
-      return render(this.machine.query(query, this.now) as never)
+      lines = render(this.machine.query(query, this.now) as never)
     } catch (error) {
-      return this.#failed(error, before, this.machine.revision)
-    } finally {
-      if (!bytesEqual(before, this.machine.snapshot())) throw new Error(`query ${query.type} changed the machine`)
+      lines = this.#failed(error, before, this.machine.revision)
     }
+    if (!bytesEqual(before, this.machine.snapshot())) throw new Error(`query ${query.type} changed the machine`)
+    return lines
   }
 
   /** Runs a read of the machine that may throw a typed error. */
@@ -234,14 +235,14 @@ const handlers: Record<string, Handler> = {
     env.apply(done(args, { type: 'electionProclaim', name: args.key('name'), token: args.literal('token'), value: valueBytes(args.text('value')) }), fields),
   holder: (env, args) => {
     const name = args.key('name')
-    return env.query(done(args, { type: 'lockHolder', kind: args.option<'lock' | 'election'>('kind') ?? 'lock', name }), (holder?: object) => [
+    return env.query(done(args, { type: 'lockHolder', kind: (args.optionKey('kind') ?? 'lock') as LockKind, name }), (holder?: object) => [
       holder === undefined ? '<none>' : renderFields(holder),
     ])
   },
   waiter: (env, args) => {
     const name = args.key('name')
     const waiterId = args.key('waiterId')
-    return env.query(done(args, { type: 'lockWaiter', kind: args.option<'lock' | 'election'>('kind') ?? 'lock', name, waiterId }), fields)
+    return env.query(done(args, { type: 'lockWaiter', kind: (args.optionKey('kind') ?? 'lock') as LockKind, name, waiterId }), fields)
   },
   leader: (env, args) => env.query(done(args, { type: 'electionLeader', name: args.key('name') }), fields),
   tick: (env, args) => {
@@ -276,7 +277,7 @@ function fields(result: unknown): string[] {
 }
 
 function acquire(env: ScriptEnv, args: Args, kind: LockKind): string[] {
-  const value = args.option<unknown>('value')
+  const value = args.value('value')
   const name = args.key('name')
   env.names.add(JSON.stringify([kind, name]))
   const command: Command = {
