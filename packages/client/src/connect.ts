@@ -20,6 +20,8 @@ export interface RemoteConnectOptions {
   /** TLS (`clustrons://`): `ca` to trust a private CA. */
   tls?: boolean | { ca?: string | Uint8Array }
   requestTimeoutMs?: number
+  /** The store's time as the client sees it (lease keep-alive, lock waits); tests share a ManualClock with an in-process node. */
+  clock?: Clock
 }
 
 export type ConnectOptions = InProcConnectOptions | RemoteConnectOptions

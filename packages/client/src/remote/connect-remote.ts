@@ -1,9 +1,61 @@
-import { UnavailableError, type Store } from '@clustron/core'
+import { InvalidArgumentError, type Clock, type Store } from '@clustron/core'
+import { ClientStore, systemClock } from '@clustron/core/internal'
 import type { RemoteConnectOptions } from '../connect.js'
+import { openTransport } from '../transport/open-transport.js'
+import type { TransportFactory } from '../transport/transport.js'
+import { defaultBackoff, type BackoffOptions } from './backoff.js'
+import { realTimers } from './real-timers.js'
+import { RemoteBackend } from './remote-backend.js'
 
-/** Remote mode arrives with the wire protocol and the node server; until then it fails loudly. */
-export async function connectRemote(options: RemoteConnectOptions): Promise<Store> {
-  throw new UnavailableError(
-    `remote stores are not available in this build (asked for '${options.store}' at ${options.seeds.join(',')}); use inproc://${options.store} for now`,
-  )
+export const defaultRequestTimeoutMs = 10_000
+
+/** Knobs for tests and embedders, not part of the public options. */
+export interface RemoteInternals {
+  transport?: TransportFactory
+  /** Times requests, handshakes, pings and reconnect backoff (real time by default). */
+  connectionClock?: Clock
+  backoff?: BackoffOptions
+  random?: () => number
+  connectTimeoutMs?: number
+}
+
+/**
+ * Opens a remote store: connects to one of the seeds, then gives core's Store over the remote
+ * backend — the same Store code as in-process, so the API and its behaviour are identical.
+ */
+export async function connectRemote(options: RemoteConnectOptions, internals: RemoteInternals = {}): Promise<Store> {
+  const seeds = checkSeeds(options.seeds)
+  if (typeof options.store !== 'string' || options.store.length === 0) throw new InvalidArgumentError('store must be a non-empty name')
+  const requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs
+  if (!Number.isSafeInteger(requestTimeoutMs) || requestTimeoutMs < 1) throw new InvalidArgumentError(`requestTimeoutMs must be a positive integer, got ${String(requestTimeoutMs)}`)
+  const tls = options.tls !== undefined && options.tls !== false
+  const ca = typeof options.tls === 'object' ? options.tls.ca : undefined
+  const backend = new RemoteBackend({
+    seeds,
+    store: options.store,
+    token: options.token,
+    tls,
+    ca,
+    requestTimeoutMs,
+    connectTimeoutMs: internals.connectTimeoutMs ?? requestTimeoutMs,
+    clock: options.clock ?? systemClock,
+    connectionClock: internals.connectionClock ?? realTimers,
+    transport: internals.transport ?? openTransport,
+    backoff: internals.backoff ?? defaultBackoff,
+    random: internals.random ?? Math.random,
+  })
+  try {
+    await backend.start()
+  } catch (error) {
+    await backend.close()
+    throw error
+  }
+  return new ClientStore(backend)
+}
+
+function checkSeeds(seeds: unknown): string[] {
+  if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every((seed) => typeof seed === 'string' && seed.length > 0)) {
+    throw new InvalidArgumentError("seeds must be a non-empty array of 'host:port' strings")
+  }
+  return seeds as string[]
 }

@@ -90,6 +90,15 @@ export class PendingReads {
   constructor(
     private readonly clock: Clock,
     private readonly timeoutMs: number,
+    /**
+     * Prefixes every context with this process's identity (node id and incarnation). Contexts must be
+     * unique across nodes and restarts: the leader keys pending reads by context (two followers' "r1"
+     * collided and one read was never answered), and an answer meant for a previous incarnation's
+     * "r1" (the peer transport flushes queued messages to the restarted process) confirmed the new
+     * incarnation's "r1" at an old index: a stale linearizable read. Found with the simulator
+     * (packages/testkit/test/simulator/read-index-incarnations.test.ts).
+     */
+    private readonly contextPrefix = '',
   ) {}
 
   get queuedCount(): number {
@@ -105,7 +114,7 @@ export class PendingReads {
     if (this.#queued.length === 0) return undefined
     const reads = this.#queued
     this.#queued = []
-    const context = `r${this.#nextContext++}`
+    const context = `${this.contextPrefix}r${this.#nextContext++}`
     const timer = this.clock.setTimer(this.timeoutMs, () => {
       this.#awaitingIndex.delete(context)
       const error = new UnavailableError(`a linearizable read could not be confirmed by a leader within ${this.timeoutMs} ms; retry (or read with consistency 'serializable')`)

@@ -113,7 +113,8 @@ export class RaftReplica implements StoreReplica {
     this.#confState = memory.initialState().confState
     this.#proposer = `${options.nodeId}:${options.incarnation}`
     this.#proposals = new PendingProposals(options.clock, options.requestTimeoutMs)
-    this.#reads = new PendingReads(options.clock, options.requestTimeoutMs)
+    // Read contexts name this process (node and incarnation): see PendingReads' contextPrefix.
+    this.#reads = new PendingReads(options.clock, options.requestTimeoutMs, `${this.#proposer}/`)
     this.#raw = new RawNode({
       id: options.nodeId,
       storage: memory,

@@ -1,0 +1,366 @@
+import { ClosedError, UnavailableError, type ClustronError, type Clock, type Limits, type StoreStatus, type Timer } from '@clustron/core'
+import {
+  errorFromData,
+  systemEnvironment,
+  topicKey,
+  WatchHub,
+  type Command,
+  type CommandResult,
+  type Environment,
+  type NoticeListener,
+  type NoticeTopic,
+  type Query,
+  type QueryResult,
+  type StoreBackend,
+  type WatchRequest,
+  type WatchSink,
+  type WatchSubscription,
+} from '@clustron/core/internal'
+import { clientPath, protocolVersion, statusResultSchema, type StatusResult } from '@clustron/protocol'
+import type { TransportFactory } from '../transport/transport.js'
+import { acceptCommandResult, acceptQueryResult, acceptWatchResult, acceptWith } from './accept.js'
+import { backoffDelayMs, type BackoffOptions } from './backoff.js'
+import { CallDeadlines, type Call } from './calls.js'
+import { RemoteWatch, type WatchHost } from './remote-watch.js'
+import { HandshakeRefused, Session, type Push } from './session.js'
+
+export interface RemoteBackendOptions {
+  seeds: readonly string[]
+  store: string
+  token: string | undefined
+  tls: boolean
+  ca: string | Uint8Array | undefined
+  requestTimeoutMs: number
+  /** How long the first connection may take across all seeds before connect() gives up. */
+  connectTimeoutMs: number
+  /** The store's time as the shared Store code sees it (lease keep-alive, lock waits). */
+  clock: Clock
+  /** Times requests, handshakes, keep-alive pings and reconnect backoff. */
+  connectionClock: Clock
+  transport: TransportFactory
+  backoff: BackoffOptions
+  random: () => number
+}
+
+/**
+ * The remote mode behind core's Store code: requests to a node over one connection at a time,
+ * reconnecting with backoff across the seeds. Calls wait while no connection is up (bounded by
+ * the request timeout); calls in flight when a connection drops fail with UNAVAILABLE. On every
+ * new connection the topic subscriptions are sent again, watches resume from their last revision,
+ * and topic listeners get `resync` so leases, locks and elections re-check their state.
+ */
+export class RemoteBackend implements StoreBackend, WatchHost {
+  readonly mode = 'remote' as const
+  readonly env: Environment
+  #limits: Limits | undefined
+  #session: Session | undefined
+  readonly #waiting = new Set<Call>()
+  readonly #deadlines: CallDeadlines
+  readonly #watches = new Map<number, RemoteWatch>()
+  readonly #topics = new Map<string, { topic: NoticeTopic; listeners: number }>()
+  readonly #listeners = new WatchHub()
+  #watchSequence = 0
+  #connectedOnce = false
+  #closed = false
+  #sleep: { timer: Timer; wake: () => void } | undefined
+  #ready: { resolve: () => void; reject: (error: Error) => void } | undefined
+
+  constructor(private readonly options: RemoteBackendOptions) {
+    this.env = systemEnvironment(options.clock)
+    this.#deadlines = new CallDeadlines(options.connectionClock, options.requestTimeoutMs)
+  }
+
+  get storeName(): string {
+    return this.options.store
+  }
+
+  get limits(): Readonly<Limits> {
+    if (this.#limits === undefined) throw new Error('assertion failed: limits read before the first connection')
+    return this.#limits
+  }
+
+  /** Starts connecting; resolves on the first welcome, rejects when no seed can be used in time. */
+  start(): Promise<void> {
+    const ready = new Promise<void>((resolve, reject) => (this.#ready = { resolve, reject }))
+    void this.#supervise()
+    return ready
+  }
+
+  write<C extends Command>(command: C): Promise<CommandResult<C>> {
+    return this.#call({ type: 'write', command }, acceptCommandResult(command.type), true) as Promise<CommandResult<C>>
+  }
+
+  read<Q extends Query>(query: Q, consistency?: 'linearizable' | 'serializable'): Promise<QueryResult<Q>> {
+    const body = consistency === undefined ? { type: 'read', query } : { type: 'read', query, consistency }
+    return this.#call(body, acceptQueryResult(query.type), true) as Promise<QueryResult<Q>>
+  }
+
+  watch(request: WatchRequest, sink: WatchSink): WatchSubscription {
+    if (this.#closed) throw closedError()
+    const watch = new RemoteWatch(++this.#watchSequence, request, sink, this, this.options.connectionClock, this.options.requestTimeoutMs)
+    this.#watches.set(watch.watchId, watch)
+    if (this.#session !== undefined) this.register(watch)
+    return watch
+  }
+
+  subscribe(topic: NoticeTopic, listener: NoticeListener): () => void {
+    const key = topicKey(topic)
+    const unlisten = this.#listeners.listen(key, listener)
+    let entry = this.#topics.get(key)
+    if (entry === undefined) {
+      this.#topics.set(key, (entry = { topic, listeners: 0 }))
+      this.#fireAndForget({ type: 'subscribe', topic })
+    }
+    entry.listeners++
+    let subscribed = true
+    return () => {
+      if (!subscribed) return
+      subscribed = false
+      unlisten()
+      if (--entry.listeners > 0 || this.#topics.get(key) !== entry) return
+      this.#topics.delete(key)
+      this.#fireAndForget({ type: 'unsubscribe', topic })
+    }
+  }
+
+  async status(): Promise<StoreStatus> {
+    const status = (await this.#call({ type: 'status' }, acceptWith(statusResultSchema, 'status'), true)) as StatusResult
+    const out: StoreStatus = {
+      mode: 'remote',
+      store: status.store,
+      revision: status.revision,
+      compactRevision: status.compactRevision,
+      keys: status.keys,
+      leases: status.leases,
+      locks: status.locks,
+      elections: status.elections,
+      lockWaiters: status.lockWaiters,
+      node: status.node,
+      term: status.term,
+      commitIndex: status.commitIndex,
+      appliedIndex: status.appliedIndex,
+    }
+    if (status.leader !== undefined) out.leader = status.leader
+    return out
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#sleep?.timer.cancel()
+    this.#sleep?.wake()
+    const error = closedError()
+    for (const call of [...this.#waiting]) call.reject(error)
+    this.#waiting.clear()
+    this.#deadlines.clear()
+    for (const watch of [...this.#watches.values()]) watch.close()
+    this.#ready?.reject(error)
+    const session = this.#session
+    this.#session = undefined
+    if (session === undefined) return
+    session.close(1000, 'store closed', error)
+    await session.closed
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Watches (WatchHost)
+
+  register(watch: RemoteWatch): void {
+    const session = this.#session
+    if (session === undefined || watch.ended) return
+    session.send({
+      body: { type: 'watch', watchId: watch.watchId, request: watch.registration() },
+      accept: acceptWatchResult,
+      bounded: false,
+      deadline: 0,
+      resolve: (result) => watch.registeredAt((result as { revision: number }).revision),
+      // UNAVAILABLE: the connection dropped or the node is going away; the next connection registers it again.
+      reject: (error) => {
+        if (error.code !== 'UNAVAILABLE' && error.code !== 'CLOSED') watch.fail(error)
+      },
+    })
+  }
+
+  release(watch: RemoteWatch, unwatch: boolean): void {
+    if (this.#watches.get(watch.watchId) !== watch) return
+    this.#watches.delete(watch.watchId)
+    if (unwatch) this.#fireAndForget({ type: 'unwatch', watchId: watch.watchId })
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Calls
+
+  #call(body: Call['body'], accept: Call['accept'], bounded: boolean): Promise<unknown> {
+    if (this.#closed) return Promise.reject(closedError())
+    return new Promise((resolve, reject) => {
+      const call: Call = {
+        body,
+        accept,
+        bounded,
+        deadline: 0,
+        resolve: (value) => {
+          this.#deadlines.remove(call)
+          resolve(value)
+        },
+        reject: (error) => {
+          this.#deadlines.remove(call)
+          this.#waiting.delete(call)
+          reject(error)
+        },
+      }
+      this.#deadlines.add(call)
+      const session = this.#session
+      if (session !== undefined && this.#waiting.size === 0 && session.boundedInFlight < this.limits.requestsInFlightMax) session.send(call)
+      else this.#waiting.add(call)
+    })
+  }
+
+  /** Sends a request whose answer nobody waits for, on the current connection only (subscriptions are re-sent on the next). */
+  #fireAndForget(body: Call['body']): void {
+    this.#session?.send({ body, accept: undefined, bounded: false, deadline: 0, resolve: () => undefined, reject: () => undefined })
+  }
+
+  /** Sends waiting calls while the node's in-flight bound allows. */
+  #pump(): void {
+    const session = this.#session
+    if (session === undefined) return
+    const limit = this.limits.requestsInFlightMax
+    for (const call of this.#waiting) {
+      if (session.boundedInFlight >= limit) return
+      this.#waiting.delete(call)
+      session.send(call)
+    }
+  }
+
+  #push(push: Push): void {
+    switch (push.type) {
+      case 'watch-initial':
+        return this.#watches.get(push.watchId)?.initial(push)
+      case 'watch-events':
+        return this.#watches.get(push.watchId)?.events(push)
+      case 'watch-error': {
+        const watch = this.#watches.get(push.watchId)
+        if (watch === undefined) return
+        watch.nodeEnded(push, errorFromData(push.error))
+        // UNAVAILABLE leaves the watch open: register again (a node going away answers UNAVAILABLE and the next connection retries).
+        if (!watch.ended) this.register(watch)
+        return
+      }
+      case 'notice':
+        return this.#listeners.notify([push.notice])
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Connections
+
+  async #supervise(): Promise<void> {
+    const { seeds, connectionClock } = this.options
+    const startedAt = connectionClock.now()
+    let attempt = 0
+    let next = Math.floor(this.options.random() * seeds.length)
+    let lastError: unknown
+    while (!this.#closed) {
+      const seed = seeds[next++ % seeds.length]!
+      try {
+        const session = await this.#open(seed)
+        if (this.#closed) {
+          session.close(1000, 'store closed')
+          return
+        }
+        attempt = 0
+        this.#established(session)
+        await session.closed
+        this.#lost(session)
+      } catch (error) {
+        lastError = error
+        if (!this.#connectedOnce && this.#giveUp(error, connectionClock.now() - startedAt)) return
+      }
+      if (this.#closed) return
+      await this.#pause(backoffDelayMs(attempt++, this.options.random(), this.options.backoff))
+    }
+    void lastError
+  }
+
+  /** Before the first connection: stop on a refusal, or once the connect timeout has passed. */
+  #giveUp(error: unknown, elapsedMs: number): boolean {
+    const ready = this.#ready
+    if (ready === undefined) return false
+    if (error instanceof HandshakeRefused) {
+      ready.reject(error.error)
+      return true
+    }
+    if (elapsedMs < this.options.connectTimeoutMs) return false
+    const reason = error instanceof Error ? error.message : String(error)
+    ready.reject(new UnavailableError(`cannot connect to store '${this.options.store}' at ${this.options.seeds.join(', ')} within ${this.options.connectTimeoutMs} ms: ${reason}`, { cause: error }))
+    return true
+  }
+
+  async #open(seed: string): Promise<Session> {
+    const { connectionClock, requestTimeoutMs } = this.options
+    const url = `${this.options.tls ? 'wss' : 'ws'}://${withDefaultPort(seed)}${clientPath}`
+    let timer: Timer | undefined
+    const opening = this.options.transport({ url, frameBytesMax: 64 * 1024 * 1024, ...(this.options.ca === undefined ? {} : { ca: this.options.ca }) })
+    const timeout = new Promise<never>((_, reject) => {
+      timer = connectionClock.setTimer(requestTimeoutMs, () => {
+        reject(new UnavailableError(`connecting to ${seed} took longer than ${requestTimeoutMs} ms`))
+        // A transport that opens after all is closed at once.
+        opening.then((transport) => transport.close(1000, 'too late'), () => undefined)
+      })
+    })
+    try {
+      const transport = await Promise.race([opening, timeout])
+      const hello = { type: 'hello' as const, protocol: protocolVersion, store: this.options.store, client: { name: '@clustron/client' }, ...(this.options.token === undefined ? {} : { token: this.options.token }) }
+      return await Session.open({
+        transport,
+        hello,
+        clock: connectionClock,
+        handshakeTimeoutMs: requestTimeoutMs,
+        onPush: (push) => this.#push(push),
+        onSettled: () => {
+          if (this.#waiting.size > 0) this.#pump()
+        },
+      })
+    } finally {
+      timer?.cancel()
+    }
+  }
+
+  #established(session: Session): void {
+    this.#session = session
+    this.#limits ??= session.limits
+    for (const { topic } of this.#topics.values()) this.#fireAndForget({ type: 'subscribe', topic })
+    for (const watch of this.#watches.values()) this.register(watch)
+    this.#pump()
+    const reconnected = this.#connectedOnce
+    this.#connectedOnce = true
+    this.#ready?.resolve()
+    this.#ready = undefined
+    // Whatever was pushed while disconnected is lost: every lease, lock and election re-reads its state.
+    if (reconnected) this.#listeners.resyncAll()
+  }
+
+  #lost(session: Session): void {
+    if (this.#session === session) this.#session = undefined
+    for (const watch of this.#watches.values()) watch.disconnected()
+  }
+
+  #pause(delayMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#sleep = undefined
+        resolve()
+      }
+      this.#sleep = { timer: this.options.connectionClock.setTimer(delayMs, wake), wake }
+    })
+  }
+}
+
+/** A seed without a port means the default port. */
+function withDefaultPort(seed: string): string {
+  return /:\d+$/.test(seed) ? seed : `${seed}:7861`
+}
+
+function closedError(): ClustronError {
+  return new ClosedError('the store handle is closed; connect() again')
+}

@@ -1,0 +1,405 @@
+import {
+  ClustronError,
+  InvalidArgumentError,
+  NotFoundError,
+  ResourceExhaustedError,
+  TooLargeError,
+  UnauthenticatedError,
+  UnavailableError,
+  type Clock,
+  type Limits,
+  type Timer,
+} from '@clustron/core'
+import { errorToData, topicKey, type ErrorData, type Notice, type NoticeTopic, type WatchRequest } from '@clustron/core/internal'
+import {
+  closeCodes,
+  decodeFrame,
+  encodeMessage,
+  FrameError,
+  helloSchema,
+  parseClientMessage,
+  protocolVersion,
+  type Request,
+  type StatusResult,
+} from '@clustron/protocol'
+import type { Logger } from 'pino'
+import type { StoreHost } from '../store-host.js'
+import { Outbox, type OutboxSocket } from './outbox.js'
+import { ServerWatch, tooLarge, type WatchOwner } from './server-watch.js'
+
+/** The socket as a connection sees it (a `ws` WebSocket behind a thin adapter). */
+export interface ConnectionSocket extends OutboxSocket {
+  close(code: number, reason: string): void
+}
+
+/** What every connection of a node shares. */
+export interface ConnectionContext {
+  readonly nodeId: string
+  readonly stores: ReadonlyMap<string, StoreHost>
+  /** Node-wide limits: frame size, in-flight requests, watches per connection, timeouts. */
+  readonly limits: Readonly<Limits>
+  /** When set, clients must present it in `hello`. */
+  readonly token: string | undefined
+  /** Times the handshake and idle timeouts (not the stores' clock: store time may be a test's ManualClock). */
+  readonly clock: Clock
+  readonly logger: Logger
+}
+
+type State = 'handshake' | 'open' | 'draining' | 'closed'
+
+/**
+ * One client connection: the handshake, then requests answered in any order by id, watch events
+ * and notices pushed. Everything it receives is validated before it reaches a store; nothing a
+ * client sends can throw out of it. Bounded: requests in flight, watches and subscriptions, bytes
+ * held for a slow reader, time to handshake, time without traffic.
+ */
+export class ClientConnection implements WatchOwner {
+  readonly #outbox: Outbox
+  readonly #watches = new Map<number, ServerWatch>()
+  readonly #topics = new Map<string, () => void>()
+  #state: State = 'handshake'
+  #host: StoreHost | undefined
+  #inFlight = 0
+  #idle: (() => void) | undefined
+  #timer: Timer | undefined
+  #lastReceivedAt: number
+
+  constructor(
+    private readonly socket: ConnectionSocket,
+    private readonly context: ConnectionContext,
+    private readonly logger: Logger,
+  ) {
+    const { limits } = context
+    this.#outbox = new Outbox(socket, {
+      frameBytesMax: limits.frameBytesMax,
+      highWaterBytes: 2 * limits.frameBytesMax,
+      heldBytesMax: 4 * limits.frameBytesMax,
+      onOverflow: (held) => this.close(closeCodes.slowConsumer, `client reads too slowly: ${held} bytes held for it`),
+    })
+    this.#lastReceivedAt = context.clock.now()
+    this.#timer = context.clock.setTimer(limits.handshakeTimeoutMs, () => {
+      if (this.#state === 'handshake') this.close(closeCodes.handshakeTimeout, `no hello within ${limits.handshakeTimeoutMs} ms`)
+    })
+  }
+
+  get messageBytesMax(): number {
+    return this.#outbox.messageBytesMax
+  }
+
+  get backlogEventsMax(): number {
+    return this.#host?.replica.limits.watchBacklogEventsMax ?? this.context.limits.watchBacklogEventsMax
+  }
+
+  get store(): string | undefined {
+    return this.#host?.name
+  }
+
+  /** A binary frame arrived. */
+  receive(frame: Uint8Array): void {
+    if (this.#state === 'closed') return
+    this.#lastReceivedAt = this.context.clock.now()
+    let messages: unknown[]
+    try {
+      messages = decodeFrame(frame)
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error
+      return this.#protocolError(error.message)
+    }
+    for (const raw of messages) {
+      // A message may close the connection (a refused hello, a message without a usable id).
+      if ((this.#state as State) === 'closed') return
+      if (this.#state === 'handshake') this.#hello(raw)
+      else this.#message(raw)
+    }
+    this.#outbox.flushSoon()
+  }
+
+  /** The peer broke the protocol in a way no response can point at: close with `badFrame`. */
+  protocolError(reason: string): void {
+    this.#protocolError(reason)
+  }
+
+  #protocolError(reason: string): void {
+    this.logger.warn({ reason }, 'closing a connection that broke the protocol')
+    this.close(closeCodes.badFrame, reason)
+  }
+
+  #hello(raw: unknown): void {
+    const parsed = helloSchema.safeParse(raw)
+    if (!parsed.success) {
+      const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined
+      const verdict = parseClientMessage(raw)
+      const message =
+        type === 'hello' && !verdict.ok ? verdict.error.message : `the first message must be 'hello', got ${typeof type === 'string' ? `'${type.slice(0, 40)}'` : 'something else'}`
+      return this.#refuse(new InvalidArgumentError(message))
+    }
+    const hello = parsed.data
+    if (hello.protocol !== protocolVersion) {
+      return this.#refuse(
+        new InvalidArgumentError(`protocol version ${String(hello.protocol)} is not supported: node ${this.context.nodeId} speaks protocol ${protocolVersion}; use a client of the same release as the node`),
+      )
+    }
+    if (this.context.token !== undefined && !sameToken(hello.token, this.context.token)) {
+      return this.#refuse(new UnauthenticatedError(hello.token === undefined ? 'this node requires a token (clustron://host:port/store?token=...)' : 'the token is not valid for this node'))
+    }
+    const host = this.context.stores.get(hello.store)
+    if (host === undefined) {
+      const names = [...this.context.stores.keys()].map((name) => `'${name}'`).join(', ')
+      return this.#refuse(new NotFoundError(`store '${hello.store}' is not hosted by node ${this.context.nodeId} (it hosts ${names}); declare it in the node's stores`))
+    }
+    this.#host = host
+    this.#state = 'open'
+    this.#timer?.cancel()
+    this.#armIdle()
+    this.logger.debug({ store: host.name, client: hello.client }, 'client connected')
+    this.#outbox.push(encodeMessage({ type: 'welcome', protocol: protocolVersion, node: this.context.nodeId, store: host.name, limits: host.replica.limits, revision: host.replica.revision }))
+  }
+
+  #refuse(error: ClustronError): void {
+    this.logger.info({ code: error.code, reason: error.message }, 'refused a handshake')
+    this.#outbox.push(encodeMessage({ type: 'refused', error: errorToData(error) }))
+    this.#outbox.flushNow()
+    this.close(closeCodes.refused, error.message)
+  }
+
+  #message(raw: unknown): void {
+    const parsed = parseClientMessage(raw)
+    if (!parsed.ok) {
+      if (parsed.id === undefined) return this.#protocolError(parsed.error.message)
+      return this.#fail(parsed.id, parsed.error)
+    }
+    const message = parsed.message
+    if (message.type === 'hello') return this.#fail(undefined, { code: 'INVALID_ARGUMENT', message: 'hello was already received on this connection' })
+    if (this.#state === 'draining') {
+      return this.#fail(message.id, errorToData(new UnavailableError(`node ${this.context.nodeId} is shutting down; reconnect to another node`)))
+    }
+    try {
+      this.#request(message, this.#host!)
+    } catch (error) {
+      this.#fail(message.id, this.#errorData(error))
+    }
+  }
+
+  #request(message: Request, host: StoreHost): void {
+    switch (message.type) {
+      case 'write':
+        return this.#track(message.id, () => host.replica.propose(message.command))
+      case 'read':
+        return this.#track(message.id, () => host.replica.read(message.query, message.consistency ?? 'linearizable'))
+      case 'status':
+        return this.#track(message.id, () => this.#status(host))
+      case 'watch':
+        return this.#watch(message.id, message.watchId, message.request, host)
+      case 'unwatch': {
+        const watch = this.#watches.get(message.watchId)
+        if (watch !== undefined) this.#forget(watch, host)
+        return this.#respond(message.id, { removed: watch !== undefined })
+      }
+      case 'subscribe':
+        return this.#subscribe(message.id, message.topic, host)
+      case 'unsubscribe': {
+        const key = topicKey(message.topic)
+        this.#topics.get(key)?.()
+        this.#topics.delete(key)
+        return this.#respond(message.id, null)
+      }
+      case 'ping':
+        return this.#respond(message.id, null)
+    }
+  }
+
+  /** Runs an asynchronous request within the in-flight bound and answers it when it settles. */
+  #track(id: number, run: () => Promise<unknown>): void {
+    const limit = this.context.limits.requestsInFlightMax
+    if (this.#inFlight >= limit) {
+      throw new ResourceExhaustedError(`${this.#inFlight} requests are in flight on this connection (limit ${limit}); wait for answers before sending more`, {
+        details: { limit, size: this.#inFlight + 1, retryAfterMs: 10 },
+      })
+    }
+    let running: Promise<unknown>
+    try {
+      running = run()
+    } catch (error) {
+      running = Promise.reject(error)
+    }
+    this.#inFlight++
+    running.then(
+      (result) => this.#settled(() => this.#respond(id, result)),
+      (error: unknown) => this.#settled(() => this.#fail(id, this.#errorData(error))),
+    )
+  }
+
+  #settled(answer: () => void): void {
+    this.#inFlight--
+    answer()
+    if (this.#inFlight === 0) this.#idle?.()
+  }
+
+  async #status(host: StoreHost): Promise<StatusResult> {
+    const machine = await host.replica.read({ type: 'status' }, 'linearizable')
+    const replica = host.replica.status()
+    const status: StatusResult = { ...machine, store: host.name, node: this.context.nodeId, term: replica.term, commitIndex: replica.commitIndex, appliedIndex: replica.appliedIndex }
+    if (replica.leader !== undefined) status.leader = replica.leader
+    return status
+  }
+
+  #watch(id: number, watchId: number, request: WatchRequest, host: StoreHost): void {
+    if (this.#watches.has(watchId)) throw new InvalidArgumentError(`watch id ${watchId} is already open on this connection`)
+    const limit = this.context.limits.watchersPerConnectionMax
+    if (this.#watches.size >= limit) {
+      throw new ResourceExhaustedError(`${this.#watches.size} watches are open on this connection (limit ${limit}); close some first`, { details: { limit, size: this.#watches.size + 1 } })
+    }
+    if (request.fromRevision !== undefined) {
+      if (!Number.isSafeInteger(request.fromRevision) || request.fromRevision < 1) throw new InvalidArgumentError(`fromRevision must be a positive integer, got ${String(request.fromRevision)}`)
+      if (request.initial) throw new InvalidArgumentError('give either fromRevision or initial, not both')
+    }
+    host.checkWatchKey(request)
+    const watch = new ServerWatch(watchId, request, this)
+    // Read state and join the hub in this one turn: nothing can apply in between (no gap, no repeat).
+    if (request.initial) {
+      const entries = host.currentEntries(request)
+      const messages = watch.encodeInitial(entries, host.replica.revision)
+      if (messages === undefined) throw tooLarge(watchId, 'an entry of the initial snapshot')
+      for (const message of messages) this.#outbox.push(message)
+    } else if (request.fromRevision !== undefined) {
+      const replay = host.replica.eventsSince(request.fromRevision).filter((event) => watch.matches(event))
+      // Replayed events go out ahead of the response, which names the revision they lead up to.
+      if (replay.length > 0) for (const message of watch.encodeEvents(replay)) this.#outbox.push(message)
+    }
+    host.hub.add(watch)
+    this.#watches.set(watchId, watch)
+    this.#respond(id, { revision: host.replica.revision })
+  }
+
+  #subscribe(id: number, topic: NoticeTopic, host: StoreHost): void {
+    const key = topicKey(topic)
+    if (!this.#topics.has(key)) {
+      const limit = this.context.limits.watchersPerConnectionMax
+      if (this.#topics.size >= limit) {
+        throw new ResourceExhaustedError(`${this.#topics.size} notice subscriptions are open on this connection (limit ${limit})`, { details: { limit, size: this.#topics.size + 1 } })
+      }
+      this.#topics.set(
+        key,
+        host.hub.listen(key, (notice) => {
+          if (notice.type !== 'resync') this.#notice(notice)
+        }),
+      )
+    }
+    this.#respond(id, null)
+  }
+
+  #notice(notice: Notice): void {
+    // Encoded now: a notice's bytes (an election value) may be a view of the machine's memory.
+    this.#outbox.push(encodeMessage({ type: 'notice', notice }))
+  }
+
+  mark(watch: ServerWatch): void {
+    this.#outbox.mark(watch)
+  }
+
+  end(watch: ServerWatch, error: ClustronError): void {
+    if (this.#host !== undefined) this.#forget(watch, this.#host)
+    this.#outbox.push(encodeMessage({ type: 'watch-error', watchId: watch.watchId, error: errorToData(error) }))
+  }
+
+  #forget(watch: ServerWatch, host: StoreHost): void {
+    watch.end()
+    host.hub.remove(watch)
+    this.#outbox.unmark(watch)
+    this.#watches.delete(watch.watchId)
+  }
+
+  #respond(id: number, result: unknown): void {
+    let message: Uint8Array
+    try {
+      message = encodeMessage({ type: 'result', id, result })
+    } catch (error) {
+      return this.#fail(id, this.#errorData(error))
+    }
+    if (message.length > this.#outbox.messageBytesMax) {
+      const limit = this.#outbox.messageBytesMax
+      return this.#fail(id, errorToData(new TooLargeError(`the answer is ${message.length} bytes, above the frame limit of ${limit}; ask for less (a smaller list limit or fewer keys)`, { details: { limit, size: message.length } })))
+    }
+    this.#outbox.push(message)
+  }
+
+  #fail(id: number | undefined, error: ErrorData): void {
+    if (id === undefined) return this.#protocolError(error.message)
+    this.#outbox.push(encodeMessage({ type: 'error', id, error }))
+  }
+
+  #errorData(error: unknown): ErrorData {
+    if (!(error instanceof ClustronError)) this.logger.error({ err: error }, 'internal error while serving a request')
+    return errorToData(error)
+  }
+
+  #armIdle(): void {
+    const idleMs = this.context.limits.idleTimeoutMs
+    const clock = this.context.clock
+    this.#timer = clock.setTimer(this.#lastReceivedAt + idleMs - clock.now(), () => {
+      if (this.#state === 'closed') return
+      if (clock.now() - this.#lastReceivedAt >= idleMs) this.close(closeCodes.idleTimeout, `no traffic for ${idleMs} ms`)
+      else this.#armIdle()
+    })
+  }
+
+  /**
+   * Graceful end (node shutdown): refuse new requests, let those in flight finish, send what is
+   * pending, end every watch with UNAVAILABLE (the client resumes elsewhere), then close.
+   */
+  async drain(): Promise<void> {
+    if (this.#state === 'closed') return
+    if (this.#state === 'handshake') return this.close(closeCodes.shuttingDown, 'node is shutting down')
+    this.#state = 'draining'
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve))
+    this.#outbox.flushNow()
+    const unavailable = new UnavailableError(`node ${this.context.nodeId} is shutting down; the watch resumes on reconnect`)
+    for (const watch of [...this.#watches.values()]) this.end(watch, unavailable)
+    this.#outbox.flushNow()
+    await this.#outbox.whenDrained()
+    this.close(closeCodes.shuttingDown, `node ${this.context.nodeId} is shutting down`)
+  }
+
+  /** Closes the connection (idempotent) and releases its watches and subscriptions. */
+  close(code: number, reason: string): void {
+    if (this.#state === 'closed') return
+    this.#release()
+    this.socket.close(code, truncateReason(reason))
+  }
+
+  /** The socket closed (either side). */
+  closed(): void {
+    if (this.#state === 'closed') return
+    this.#release()
+  }
+
+  #release(): void {
+    this.#state = 'closed'
+    this.#timer?.cancel()
+    this.#timer = undefined
+    const host = this.#host
+    if (host !== undefined) for (const watch of [...this.#watches.values()]) this.#forget(watch, host)
+    for (const unlisten of this.#topics.values()) unlisten()
+    this.#topics.clear()
+    this.#outbox.close()
+    this.#idle?.()
+    this.logger.debug({ store: host?.name }, 'connection closed')
+  }
+}
+
+/** Compares tokens in time independent of where they differ. */
+function sameToken(given: string | undefined, expected: string): boolean {
+  if (given === undefined || given.length !== expected.length) return false
+  let difference = 0
+  for (let index = 0; index < expected.length; index++) difference |= given.charCodeAt(index) ^ expected.charCodeAt(index)
+  return difference === 0
+}
+
+/** A WebSocket close reason is at most 123 bytes of UTF-8. */
+function truncateReason(reason: string): string {
+  const encoder = new TextEncoder()
+  if (encoder.encode(reason).length <= 123) return reason
+  let cut = reason.slice(0, 120)
+  while (encoder.encode(cut + '…').length > 123) cut = cut.slice(0, -1)
+  return cut + '…'
+}

@@ -1,0 +1,37 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ReplicaRole } from './replica/store-replica.js'
+import type { StoreHost } from './store-host.js'
+
+/** `/health` (spec §10): the node, and where each of its stores stands. */
+export interface Health {
+  nodeId: string
+  status: 'ok' | 'stopping'
+  uptimeMs: number
+  stores: Record<string, { role: ReplicaRole; leader: string | undefined; term: number; commitIndex: number; appliedIndex: number; revision: number }>
+}
+
+export function health(nodeId: string, stopping: boolean, uptimeMs: number, stores: ReadonlyMap<string, StoreHost>): Health {
+  const out: Health = { nodeId, status: stopping ? 'stopping' : 'ok', uptimeMs, stores: {} }
+  for (const [name, host] of stores) {
+    const { role, leader, term, commitIndex, appliedIndex, revision } = host.replica.status()
+    out.stores[name] = { role, leader, term, commitIndex, appliedIndex, revision }
+  }
+  return out
+}
+
+/** Answers plain HTTP requests: `/health`; everything else is 404 (the dashboard and metrics come later). */
+export function handleHttp(request: IncomingMessage, response: ServerResponse, report: () => Health): void {
+  const path = (request.url ?? '/').split('?')[0]
+  if (path === '/health') {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return json(response, 405, { error: `${request.method ?? ''} is not allowed on /health; use GET` })
+    const body = report()
+    return json(response, body.status === 'ok' ? 200 : 503, body)
+  }
+  json(response, 404, { error: `no such path ${path ?? ''}; try /health` })
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' })
+  response.end(text)
+}

@@ -1,0 +1,263 @@
+import { accessSync, constants, mkdirSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { resolve } from 'node:path'
+import { InvalidArgumentError, resolveLimits, type Clock, type Limits } from '@clustron/core'
+import { systemClock } from '@clustron/core/internal'
+import { clientPath, closeCodes, describeIssues } from '@clustron/protocol'
+import { pino, type Logger } from 'pino'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { configSchema, type LogLevel, type ParsedConfig } from './config/schema.js'
+import { ClientConnection, type ConnectionContext } from './connection/connection.js'
+import { handleHttp, health, type Health } from './http.js'
+import { SingleReplica } from './replica/single-replica.js'
+import { StoreHost } from './store-host.js'
+
+export interface StoreOptions {
+  name: string
+  /** Revisions of events retained for `watch({ fromRevision })` (core's limits.watchHistoryRevisions). */
+  watchHistory?: number
+  /** This store's limits (over the node's). */
+  limits?: Partial<Limits>
+}
+
+export interface NodeOptions {
+  nodeId?: string
+  /** Default 127.0.0.1. */
+  host?: string
+  /** Default 7861; 0 picks a free port (read it from `node.port`). */
+  port?: number
+  /** Data directory, created if missing. Omitted: the node keeps nothing on disk. */
+  data?: string
+  /** Stores this node hosts (default ['default']); clients naming any other are refused with NOT_FOUND. */
+  stores?: (string | StoreOptions)[]
+  /** Default watch history of every store. */
+  watchHistory?: number
+  /** Node-wide limits (frame size, connections, timeouts) and defaults of every store's. */
+  limits?: Partial<Limits>
+  /** When set, clients must present this token in the handshake. */
+  token?: string
+  /** Default 'silent' (the CLI passes 'info'). Ignored when `logger` is given. */
+  logLevel?: LogLevel
+  logger?: Logger
+  /** The stores' clock: stamps commands, fires TTL and lease expiry. Tests share a ManualClock with the client. */
+  clock?: Clock
+  /** Times handshakes and idle connections (real time unless a test drives it). */
+  connectionClock?: Clock
+  /** How long `close()` waits for in-flight requests and unsent frames before cutting connections. */
+  shutdownTimeoutMs?: number
+}
+
+export interface ClustronNode {
+  readonly nodeId: string
+  readonly host: string
+  readonly port: number
+  /** `clustron://host:port`; append `/<store>` to connect. */
+  readonly url: string
+  readonly stores: readonly string[]
+  health(): Health
+  /** Graceful shutdown: stop accepting, finish in-flight requests, end watches with UNAVAILABLE, close. */
+  close(): Promise<void>
+}
+
+/** Starts a node: one port for client WebSockets (`/v1/client`) and HTTP (`/health`). */
+export async function startNode(options: NodeOptions = {}): Promise<ClustronNode> {
+  const config = validateOptions(options)
+  const limits = resolveLimits(config.limits as Partial<Limits> | undefined)
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { nodeId: config.nodeId } })
+  if (config.data !== undefined) prepareDataDirectory(config.data)
+  const clock = options.clock ?? systemClock
+  const hosts = new Map<string, StoreHost>()
+  for (const store of config.stores) {
+    const { name, storeLimits } = resolveStore(store, config)
+    if (hosts.has(name)) throw new InvalidArgumentError(`invalid config: store '${name}' is declared twice`)
+    hosts.set(name, new StoreHost(new SingleReplica({ store: name, nodeId: config.nodeId, limits: storeLimits, clock })))
+  }
+  const node = new Node(config, limits, hosts, logger, options.connectionClock ?? systemClock, options.shutdownTimeoutMs ?? 10_000)
+  await node.listen(config.host, config.port)
+  return node
+}
+
+class Node implements ClustronNode {
+  readonly nodeId: string
+  readonly host: string
+  #port = 0
+  readonly #server: Server
+  readonly #sockets: WebSocketServer
+  readonly #connections = new Set<ClientConnection>()
+  readonly #startedAt = Date.now()
+  readonly #context: ConnectionContext
+  #closing: Promise<void> | undefined
+  #sequence = 0
+
+  constructor(
+    config: ParsedConfig,
+    readonly limits: Readonly<Limits>,
+    private readonly hosts: ReadonlyMap<string, StoreHost>,
+    private readonly logger: Logger,
+    connectionClock: Clock,
+    private readonly shutdownTimeoutMs: number,
+  ) {
+    this.nodeId = config.nodeId
+    this.host = config.host
+    this.#context = { nodeId: config.nodeId, stores: hosts, limits, token: config.token, clock: connectionClock, logger }
+    this.#server = createServer((request, response) => handleHttp(request, response, () => this.health()))
+    this.#sockets = new WebSocketServer({ noServer: true, maxPayload: limits.frameBytesMax, perMessageDeflate: false })
+    this.#server.on('upgrade', (request, socket: Socket, head) => {
+      const path = (request.url ?? '').split('?')[0]
+      if (this.#closing !== undefined || path !== clientPath) {
+        const status = this.#closing !== undefined ? '503 Service Unavailable' : '404 Not Found'
+        socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
+        return
+      }
+      this.#sockets.handleUpgrade(request, socket, head, (webSocket) => this.#accept(webSocket, request.socket.remoteAddress))
+    })
+    this.#server.on('clientError', (_error, socket) => socket.destroy())
+  }
+
+  get port(): number {
+    return this.#port
+  }
+
+  get url(): string {
+    const host = this.host === '0.0.0.0' || this.host === '::' ? '127.0.0.1' : this.host.includes(':') ? `[${this.host}]` : this.host
+    return `clustron://${host}:${this.#port}`
+  }
+
+  get stores(): readonly string[] {
+    return [...this.hosts.keys()]
+  }
+
+  async listen(host: string, port: number): Promise<void> {
+    await new Promise<void>((resolveListen, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        this.#server.off('listening', onListening)
+        reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is in use; pick another with --port (0 = any free port)`, { cause: error }) : error)
+      }
+      const onListening = () => {
+        this.#server.off('error', onError)
+        resolveListen()
+      }
+      this.#server.once('error', onError)
+      this.#server.once('listening', onListening)
+      this.#server.listen(port, host)
+    })
+    this.#port = (this.#server.address() as AddressInfo).port
+    this.#server.on('error', (error) => this.logger.error({ err: error }, 'HTTP server error'))
+    this.logger.info({ url: this.url, stores: this.stores }, 'node listening')
+  }
+
+  health(): Health {
+    return health(this.nodeId, this.#closing !== undefined, Date.now() - this.#startedAt, this.hosts)
+  }
+
+  #accept(webSocket: WebSocket, address: string | undefined): void {
+    const logger = this.logger.child({ connection: ++this.#sequence, address })
+    const connection = new ClientConnection(
+      {
+        send: (frame, written) => webSocket.send(frame, { binary: true }, () => written()),
+        get bufferedBytes() {
+          return webSocket.bufferedAmount
+        },
+        close: (code, reason) => webSocket.close(code, reason),
+      },
+      this.#context,
+      logger,
+    )
+    if (this.#connections.size >= this.limits.connectionsMax) {
+      connection.close(closeCodes.tooManyConnections, `node ${this.nodeId} has ${this.#connections.size} connections (limit ${this.limits.connectionsMax}); try another node`)
+      return
+    }
+    this.#connections.add(connection)
+    webSocket.on('message', (data, isBinary) => {
+      if (!isBinary) return connection.protocolError('text frames are not part of the protocol; send binary msgpack frames')
+      try {
+        connection.receive(toBytes(data))
+      } catch (error) {
+        // A bug, not client input: log it and drop this connection, never the node.
+        logger.error({ err: error }, 'internal error handling a frame')
+        connection.close(closeCodes.badFrame, 'internal error')
+      }
+    })
+    webSocket.on('close', () => {
+      this.#connections.delete(connection)
+      connection.closed()
+    })
+    webSocket.on('error', (error) => logger.debug({ err: error }, 'socket error'))
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown()
+    return this.#closing
+  }
+
+  async #shutdown(): Promise<void> {
+    this.logger.info({ connections: this.#connections.size }, 'shutting down')
+    const stopped = new Promise<void>((resolveClose) => this.#server.close(() => resolveClose()))
+    const drained = Promise.all([...this.#connections].map((connection) => connection.drain()))
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<'timeout'>((resolveTimeout) => (timer = setTimeout(() => resolveTimeout('timeout'), this.shutdownTimeoutMs)))
+    if ((await Promise.race([drained, timedOut])) === 'timeout') this.logger.warn('shutdown timed out waiting for connections; closing them')
+    clearTimeout(timer)
+    for (const webSocket of this.#sockets.clients) webSocket.terminate()
+    this.#sockets.close()
+    await Promise.all([...this.hosts.values()].map((host) => host.close()))
+    this.#server.closeAllConnections()
+    await stopped
+    this.logger.info('node stopped')
+  }
+}
+
+function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data)
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data
+}
+
+/** Checks programmatic options with the CLI's schema, so both reject the same things the same way. */
+function validateOptions(options: NodeOptions): ParsedConfig {
+  const input = {
+    nodeId: options.nodeId ?? 'n1',
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 7861,
+    stores: options.stores ?? ['default'],
+    logLevel: options.logLevel ?? 'silent',
+    ...(options.data === undefined ? {} : { data: options.data }),
+    ...(options.watchHistory === undefined ? {} : { watchHistory: options.watchHistory }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.token === undefined ? {} : { token: options.token }),
+  }
+  const parsed = configSchema.safeParse(input)
+  if (!parsed.success) throw new InvalidArgumentError(`invalid node options: ${describeIssues(parsed.error)}`)
+  return parsed.data
+}
+
+/** Limits that govern connections, not a store's machine: set them node-wide. */
+const nodeWideLimits = new Set<keyof Limits>(['frameBytesMax', 'requestsInFlightMax', 'watchersPerConnectionMax', 'connectionsMax', 'handshakeTimeoutMs', 'idleTimeoutMs', 'requestsPerSecondMax'])
+
+function resolveStore(store: ParsedConfig['stores'][number], config: ParsedConfig): { name: string; storeLimits: Limits } {
+  const spec = typeof store === 'string' ? { name: store } : store
+  for (const name of Object.keys(spec.limits ?? {})) {
+    if (nodeWideLimits.has(name as keyof Limits)) throw new InvalidArgumentError(`invalid config: stores.${spec.name}.limits.${name} is a node-wide limit; set it under limits`)
+  }
+  const watchHistory = spec.watchHistory ?? config.watchHistory
+  try {
+    const storeLimits = resolveLimits({
+      ...(config.limits as Partial<Limits> | undefined),
+      ...(spec.limits as Partial<Limits> | undefined),
+      ...(watchHistory === undefined ? {} : { watchHistoryRevisions: watchHistory }),
+    })
+    return { name: spec.name, storeLimits }
+  } catch (error) {
+    throw new InvalidArgumentError(`invalid config: store '${spec.name}': ${(error as Error).message}`)
+  }
+}
+
+function prepareDataDirectory(path: string): void {
+  const directory = resolve(path)
+  try {
+    mkdirSync(directory, { recursive: true })
+    accessSync(directory, constants.R_OK | constants.W_OK)
+  } catch (error) {
+    throw new InvalidArgumentError(`invalid config: data directory ${directory} cannot be created or written: ${(error as Error).message}`)
+  }
+}
