@@ -7,13 +7,19 @@ import { ModelStore } from './support/model-store.js'
 import { actionOf, stepArbitrary } from './support/model-steps.js'
 import { lockNames, replicaActionArbitrary, waiterIds } from './support/replica-steps.js'
 
+/** Runs per property: CLUSTRON_PROPERTY_RUNS scales them (e.g. 10 for a long soak, 0.2 for a quick look). */
+function runs(base: number): number {
+  const factor = Number(process.env.CLUSTRON_PROPERTY_RUNS ?? 1)
+  return Math.max(1, Math.round(base * (Number.isFinite(factor) && factor > 0 ? factor : 1)))
+}
+
 /**
  * Model-based property tests (fast-check prints the seed, the path and the shrunk counterexample
  * of a failure; replay with `fc.assert(..., { seed, path })`).
  */
 const startMs = 1_000
 
-describe('StoreMachine against a naive model (Map, linear scans, TextEncoder order)', () => {
+describe('StoreMachine against a naive model (Map, linear scans, TextEncoder order)', { timeout: 180_000 }, () => {
   it('agrees on every result, event, notice and error, the revision, and the whole state after every step', () => {
     fc.assert(
       fc.property(fc.array(stepArbitrary, { minLength: 1, maxLength: 80, size: 'max' }), (steps) => {
@@ -30,7 +36,7 @@ describe('StoreMachine against a naive model (Map, linear scans, TextEncoder ord
           expect([...driver.machine.query({ type: 'leaseList' }, driver.now)].sort(), where).toEqual([...model.leases.keys()].sort())
         }
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     )
   })
 
@@ -44,12 +50,12 @@ describe('StoreMachine against a naive model (Map, linear scans, TextEncoder ord
           if (!outcome.ok) expect(bytesEqual(driver.machine.snapshot(), before), `${outcome.code} after ${JSON.stringify(step)}`).toBe(true)
         }
       }),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     )
   })
 })
 
-describe('replicas: snapshot/restore and determinism', () => {
+describe('replicas: snapshot/restore and determinism', { timeout: 180_000 }, () => {
   const plan = fc.array(fc.record({ action: replicaActionArbitrary, restoreBefore: fc.boolean() }), { minLength: 1, maxLength: 100, size: 'max' })
 
   it('a machine restored at random points answers exactly like one that never was, with byte-identical snapshots', () => {
@@ -70,7 +76,7 @@ describe('replicas: snapshot/restore and determinism', () => {
           expect(restored.observe(lockNames, waiterIds), where).toEqual(original.observe(lockNames, waiterIds))
         }
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     )
   })
 
@@ -86,7 +92,7 @@ describe('replicas: snapshot/restore and determinism', () => {
         }
         expect(second.observe(lockNames, waiterIds)).toEqual(first.observe(lockNames, waiterIds))
       }),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     )
   })
 })
