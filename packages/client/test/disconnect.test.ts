@@ -93,7 +93,7 @@ describe('disconnects', () => {
     watch.close()
   })
 
-  it('a write in flight at the cut fails with UNAVAILABLE (retryable) and is never resent', async () => {
+  it('a write in flight at the cut fails with TIMEOUT (outcome unknown) and is never resent', async () => {
     const { cut, direct } = await pair()
     const applied = direct.watch('x')
     await applied.ready
@@ -103,7 +103,8 @@ describe('disconnects', () => {
     expect((await take(applied, 1))[0]).toMatchObject({ type: 'put', key: 'x', version: 1 })
     proxy.cut()
     const error = (await within(pending.catch((caught: unknown) => caught), 'the write to fail')) as ClustronError
-    expect(error.code).toBe('UNAVAILABLE')
+    // The node applied it but the answer was lost: the client cannot know, and says so.
+    expect(error.code).toBe('TIMEOUT')
     expect(error.retryable).toBe(true)
     proxy.restore()
     expect((await within(cut.get('x'), 'a read after reconnecting'))?.version).toBe(1)
@@ -186,7 +187,9 @@ describe('a remote store', () => {
     const { direct, store } = await pair()
     await direct.put('a', 1)
     const status = await direct.status()
-    expect(status).toMatchObject({ mode: 'remote', store, node: 'n1', leader: 'n1', term: 1, revision: 1, keys: 1 })
+    expect(status).toMatchObject({ mode: 'remote', store, node: 'n1', leader: 'n1', revision: 1, keys: 1, role: 'leader' })
+    expect(status.term).toBeGreaterThanOrEqual(1)
+    expect(status.members).toEqual([expect.objectContaining({ id: 'n1', role: 'leader' })])
     expect(status.appliedIndex).toBeGreaterThanOrEqual(1)
     expect(status.commitIndex).toBe(status.appliedIndex)
   })

@@ -70,7 +70,7 @@ describe('backoff', () => {
 })
 
 describe('requests across a reconnect', () => {
-  it('fails a request in flight with UNAVAILABLE and never resends it; queues new ones until reconnected', async () => {
+  it('fails a write in flight with TIMEOUT (outcome unknown) and never resends it; queues new ones until reconnected', async () => {
     const { clock, node, connect } = setup()
     const store = await connect()
     const first = node.current
@@ -78,7 +78,7 @@ describe('requests across a reconnect', () => {
     await node.until(() => first.requests('write').length === 1)
     first.drop()
     const error = (await inFlight.catch((caught: unknown) => caught)) as ClustronError
-    expect(error.code).toBe('UNAVAILABLE')
+    expect(error.code).toBe('TIMEOUT')
     expect(error.retryable).toBe(true)
     expect(error.message).toMatch(/may or may not have been applied/)
     // Issued while disconnected: waits, then goes out on the next connection.

@@ -8,6 +8,7 @@ export { FrameError, decodeFrame, encodeMessage, frameBytes, joinFrame, messageB
 export { check, describeIssues, parseClientMessage, parseServerMessage, usableId } from './parse.js'
 export type { Parsed } from './parse.js'
 export {
+  adminRequestSchema,
   clientMessageSchema,
   errorResponseSchema,
   helloSchema,
@@ -30,6 +31,7 @@ export {
   writeRequestSchema,
 } from './messages.js'
 export type {
+  AdminRequest,
   ClientMessage,
   ErrorResponse,
   Hello,
@@ -54,6 +56,7 @@ export type {
   WriteRequest,
 } from './messages.js'
 export {
+  adminActionSchema,
   clientCommandSchema,
   commandSchema,
   consistencySchema,
@@ -63,14 +66,16 @@ export {
   querySchema,
   watchRequestSchema,
 } from './schemas/commands.js'
-export type { ClientCommand } from './schemas/commands.js'
+export type { AdminAction, ClientCommand } from './schemas/commands.js'
 export { bytesSchema, completeLimits, errorDataSchema, idSchema, limitsSchema, noticeSchema, numberSchema, rawEntrySchema, rawWatchEventSchema } from './schemas/data.js'
 export {
+  adminResultSchema,
   commandResultSchemas,
+  memberSchema,
   emptyResultSchema,
   queryResultSchemas,
   statusResultSchema,
   unwatchResultSchema,
   watchResultSchema,
 } from './schemas/results.js'
-export type { StatusResult } from './schemas/results.js'
+export type { Member, StatusResult } from './schemas/results.js'

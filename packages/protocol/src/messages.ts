@@ -1,7 +1,7 @@
 import type { Limits } from '@clustron/core'
 import type { ErrorData, NoticeTopic, Query, RawEntry, RawWatchEvent, WatchRequest, Notice } from '@clustron/core/internal'
 import { z } from 'zod'
-import { clientCommandSchema, consistencySchema, noticeTopicSchema, querySchema, watchRequestSchema, type ClientCommand } from './schemas/commands.js'
+import { adminActionSchema, clientCommandSchema, consistencySchema, noticeTopicSchema, querySchema, watchRequestSchema, type AdminAction, type ClientCommand } from './schemas/commands.js'
 import { errorDataSchema, idSchema, limitsSchema, noticeSchema, numberSchema, rawEntrySchema, rawWatchEventSchema } from './schemas/data.js'
 
 /**
@@ -35,6 +35,8 @@ export const unwatchRequestSchema = request('unwatch', { watchId: idSchema })
 export const subscribeRequestSchema = request('subscribe', { topic: noticeTopicSchema })
 export const unsubscribeRequestSchema = request('unsubscribe', { topic: noticeTopicSchema })
 export const statusRequestSchema = request('status', {})
+/** Cluster administration of the connection's store (membership). */
+export const adminRequestSchema = request('admin', { action: adminActionSchema })
 /** Keeps an idle connection open and proves the node still answers. */
 export const pingRequestSchema = request('ping', {})
 
@@ -47,6 +49,7 @@ export const requestSchema = z.discriminatedUnion('type', [
   unsubscribeRequestSchema,
   statusRequestSchema,
   pingRequestSchema,
+  adminRequestSchema,
 ])
 
 export const clientMessageSchema = z.discriminatedUnion('type', [helloSchema, ...requestSchema.options])
@@ -67,7 +70,8 @@ export type SubscribeRequest = { type: 'subscribe'; id: number; topic: NoticeTop
 export type UnsubscribeRequest = { type: 'unsubscribe'; id: number; topic: NoticeTopic }
 export type StatusRequest = { type: 'status'; id: number }
 export type PingRequest = { type: 'ping'; id: number }
-export type Request = WriteRequest | ReadRequest | WatchRequestMessage | UnwatchRequest | SubscribeRequest | UnsubscribeRequest | StatusRequest | PingRequest
+export type AdminRequest = { type: 'admin'; id: number; action: AdminAction }
+export type Request = WriteRequest | ReadRequest | WatchRequestMessage | UnwatchRequest | SubscribeRequest | UnsubscribeRequest | StatusRequest | PingRequest | AdminRequest
 export type RequestType = Request['type']
 export type ClientMessage = Hello | Request
 
@@ -82,6 +86,9 @@ export const welcomeSchema = z.object({
   store: z.string(),
   limits: limitsSchema,
   revision: numberSchema,
+  /** This node's role in the store's group, and the leader's address when known (clients go there). */
+  role: z.string().exactOptional(),
+  leader: z.string().exactOptional(),
 })
 /** The handshake failed (version, store, token); the node closes the connection right after. */
 export const refusedSchema = z.object({ type: z.literal('refused'), error: errorDataSchema })
@@ -131,6 +138,8 @@ export interface Welcome {
   store: string
   limits: Partial<Limits>
   revision: number
+  role?: string
+  leader?: string
 }
 export type Refused = { type: 'refused'; error: ErrorData }
 export type ResultResponse = { type: 'result'; id: number; result?: unknown }

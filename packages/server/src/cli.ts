@@ -47,6 +47,14 @@ export async function runCli(io: CliIo): Promise<{ code: number; node?: Clustron
   if (config.watchHistory !== undefined) options.watchHistory = config.watchHistory
   if (config.limits !== undefined) options.limits = config.limits
   if (config.token !== undefined) options.token = config.token
+  if (config.peers !== undefined) options.peers = config.peers
+  if (config.join !== undefined) options.join = config.join
+  if (config.clusterSecret !== undefined) options.clusterSecret = config.clusterSecret
+  if (config.advertise !== undefined) options.advertise = config.advertise
+  if (config.memory !== undefined) options.memory = config.memory
+  if (config.tickMs !== undefined) options.tickMs = config.tickMs
+  if (config.electionTicks !== undefined) options.electionTicks = config.electionTicks
+  if (config.snapshotEntries !== undefined) options.snapshotEntries = config.snapshotEntries
   for (const name of unknownEnvironment(io.env)) io.stderr(`clustron-server: ignoring unknown environment variable ${name}\n`)
   try {
     return { code: exitCodes.ok, node: await startNode(options) }
@@ -58,7 +66,10 @@ export async function runCli(io: CliIo): Promise<{ code: number; node?: Clustron
 }
 
 function helpText(): string {
-  const lines = Object.entries(flags).map(([flag, spec]) => `  --${`${flag} <value>`.padEnd(24)} ${spec.help}\n${' '.repeat(29)}(env ${envName(flag)}, config key ${spec.key})`)
+  const lines = Object.entries(flags).map(([flag, spec]) => {
+    const usage = spec.type === 'boolean' ? flag : `${flag} <value>`
+    return `  --${usage.padEnd(24)} ${spec.help}\n${' '.repeat(29)}(env ${envName(flag)}, config key ${spec.key})`
+  })
   return `clustron-server — run a Clustron node
 
 Usage: clustron-server [options]

@@ -64,6 +64,12 @@ export class RemoteBackend implements StoreBackend, WatchHost {
   #closed = false
   #sleep: { timer: Timer; wake: () => void } | undefined
   #ready: { resolve: () => void; reject: (error: Error) => void } | undefined
+  /** The address to connect to next (the store's leader, as a node told us); tried once, then the seeds. */
+  #preferred: string | undefined
+  /** The address of the current (or last) connection. */
+  #address: string | undefined
+  /** Redirects followed without reaching a leader: past a few, back off (nodes disagreeing during an election). */
+  #redirects = 0
 
   constructor(private readonly options: RemoteBackendOptions) {
     this.env = systemEnvironment(options.clock)
@@ -141,6 +147,8 @@ export class RemoteBackend implements StoreBackend, WatchHost {
       appliedIndex: status.appliedIndex,
     }
     if (status.leader !== undefined) out.leader = status.leader
+    if (status.role !== undefined) out.role = status.role
+    if (status.members !== undefined) out.members = status.members.map((member) => ({ ...member }))
     return out
   }
 
@@ -203,6 +211,7 @@ export class RemoteBackend implements StoreBackend, WatchHost {
           resolve(value)
         },
         reject: (error) => {
+          if (this.#retry(call, error)) return
           this.#deadlines.remove(call)
           this.#waiting.delete(call)
           reject(error)
@@ -213,6 +222,39 @@ export class RemoteBackend implements StoreBackend, WatchHost {
       if (session !== undefined && this.#waiting.size === 0 && session.boundedInFlight < this.limits.requestsInFlightMax) session.send(call)
       else this.#waiting.add(call)
     })
+  }
+
+  /**
+   * UNAVAILABLE means the request was not applied (a write cut mid-flight is TIMEOUT instead): a
+   * follower refusing with the leader's address, an election in progress, a node going away. Such a
+   * call goes again — to the leader when one was named — until its deadline.
+   */
+  #retry(call: Call, error: ClustronError): boolean {
+    if (error.code !== 'UNAVAILABLE' || this.#closed) return false
+    const { connectionClock } = this.options
+    if (connectionClock.now() >= call.deadline) return false
+    const leader = error.details.leader
+    if (leader !== undefined && leader !== this.#address) this.#follow(leader)
+    // No leader known (an election): wait a little rather than spin; a leader hint goes at once.
+    const delayMs = leader !== undefined ? 0 : 20 + Math.floor(this.options.random() * 80)
+    connectionClock.setTimer(delayMs, () => {
+      if (this.#closed) return
+      this.#waiting.add(call)
+      this.#pump()
+    })
+    return true
+  }
+
+  /** Moves this client's connection to the store's leader. */
+  #follow(address: string): void {
+    if (this.#closed || address === this.#address) return
+    this.#preferred = address
+    const session = this.#session
+    // New calls wait for the next connection; those in flight here finish first (a write cut mid-flight would be in doubt).
+    this.#session = undefined
+    if (session !== undefined) session.closeWhenIdle(1000, 'following the store leader')
+    this.#sleep?.timer.cancel()
+    this.#sleep?.wake()
   }
 
   /** Sends a request whose answer nobody waits for, on the current connection only (subscriptions are re-sent on the next). */
@@ -261,7 +303,10 @@ export class RemoteBackend implements StoreBackend, WatchHost {
     let next = Math.floor(this.options.random() * seeds.length)
     let lastError: unknown
     while (!this.#closed) {
-      const seed = seeds[next++ % seeds.length]!
+      const preferred = this.#preferred
+      this.#preferred = undefined
+      const seed = preferred ?? seeds[next++ % seeds.length]!
+      this.#address = seed
       try {
         const session = await this.#open(seed)
         if (this.#closed) {
@@ -277,7 +322,8 @@ export class RemoteBackend implements StoreBackend, WatchHost {
         if (!this.#connectedOnce && this.#giveUp(error, connectionClock.now() - startedAt)) return
       }
       if (this.#closed) return
-      await this.#pause(backoffDelayMs(attempt++, this.options.random(), this.options.backoff))
+      // Going to a leader we were just told about needs no back-off (unless redirects go round in circles).
+      if (this.#preferred === undefined || ++this.#redirects > 3) await this.#pause(backoffDelayMs(attempt++, this.options.random(), this.options.backoff))
     }
     void lastError
   }
@@ -327,6 +373,14 @@ export class RemoteBackend implements StoreBackend, WatchHost {
   }
 
   #established(session: Session): void {
+    const { role, leader } = session.welcome
+    // Connected to a follower that knows the leader: go there (writes and linearizable reads are served by the leader).
+    if (role !== undefined && role !== 'leader' && leader !== undefined && leader !== this.#address) {
+      this.#preferred = leader
+      session.close(1000, 'following the store leader')
+      return
+    }
+    this.#redirects = 0
     this.#session = session
     this.#limits ??= session.limits
     for (const { topic } of this.#topics.values()) this.#fireAndForget({ type: 'subscribe', topic })

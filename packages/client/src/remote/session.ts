@@ -1,4 +1,4 @@
-import { InternalError, TooLargeError, UnavailableError, type ClustronError, type Clock, type Limits, type Timer } from '@clustron/core'
+import { InternalError, TimeoutError, TooLargeError, UnavailableError, type ClustronError, type Clock, type Limits, type Timer } from '@clustron/core'
 import { errorFromData } from '@clustron/core/internal'
 import {
   closeCodes,
@@ -65,6 +65,7 @@ export class Session {
   #keepAlive: Timer | undefined
   #pingOutstanding = false
   #handshake: { resolve: (session: Session) => void; reject: (error: Error) => void; timer: Timer } | undefined
+  #closeWhenIdle: { code: number; reason: string } | undefined
 
   private constructor(private readonly options: SessionOptions) {
     // Ends after every frame received before the close was handled (answers sent just before a close count).
@@ -111,7 +112,7 @@ export class Session {
 
   /** Sends a call in this tick's frame; its answer resolves it. */
   send(call: Call): void {
-    if (this.#ended) return call.reject(this.#lostError(call))
+    if (this.#ended) return call.reject(this.#notSentError(call))
     const id = ++this.#sequence
     // The body is built for this one send: the id goes straight into it (no copy).
     call.body.id = id
@@ -125,6 +126,12 @@ export class Session {
       // Everything sent in this tick (synchronously or a few promise hops later) leaves in one frame.
       queueMicrotask(() => this.#flush())
     }
+  }
+
+  /** Closes once no counted call is in flight (moving to another node without cutting requests). */
+  closeWhenIdle(code: number, reason: string): void {
+    if (this.#bounded === 0) return this.close(code, reason)
+    this.#closeWhenIdle = { code, reason }
   }
 
   /** Closes the connection; calls in flight fail with `error` (UNAVAILABLE by default). */
@@ -233,6 +240,10 @@ export class Session {
     if (call.bounded) {
       this.#bounded--
       this.options.onSettled()
+      if (this.#bounded === 0 && this.#closeWhenIdle !== undefined) {
+        const { code, reason } = this.#closeWhenIdle
+        queueMicrotask(() => this.close(code, reason))
+      }
     }
     return call
   }
@@ -269,9 +280,18 @@ export class Session {
     }
   }
 
+  /** A call cut by a closing connection: a write's outcome is unknown (TIMEOUT); anything else is safe to retry (UNAVAILABLE). */
   #lostError(call: Call, info?: CloseInfo): ClustronError {
     const how = info === undefined ? '' : ` (code ${info.code}${info.reason === '' ? '' : `: ${info.reason}`})`
-    return new UnavailableError(`the connection to node ${this.node} closed${how} while '${describeCall(call)}' was in flight; it may or may not have been applied`)
+    if (call.body.type === 'write' || call.body.type === 'admin') {
+      return new TimeoutError(`the connection to node ${this.node} closed${how} while '${describeCall(call)}' was in flight; it may or may not have been applied — read before retrying`)
+    }
+    return new UnavailableError(`the connection to node ${this.node} closed${how} while '${describeCall(call)}' was in flight`)
+  }
+
+  /** A call that never left: nothing was applied, it can go on another connection. */
+  #notSentError(call: Call): ClustronError {
+    return new UnavailableError(`'${describeCall(call)}' could not be sent: the connection to node ${this.node} is closed`)
   }
 }
 

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -10,13 +13,17 @@ export class NodeProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
+    private readonly dataDirectory: string | undefined,
   ) {}
 
   static async start(args: string[] = []): Promise<NodeProcess> {
     const bin = fileURLToPath(new URL('../../../server/src/bin.ts', import.meta.url))
     // tsx as a loader in the node's own process, so signals reach the node itself.
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-    const child = spawn(process.execPath, ['--import', tsx, '--conditions=source', bin, '--port', '0', '--log-level', 'info', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    // A fresh data directory per node: a durable node keeps its store across runs otherwise.
+    const dataDirectory = args.includes('--data') || args.includes('--memory') ? undefined : mkdtempSync(join(tmpdir(), 'clustron-client-test-'))
+    const dataArgs = dataDirectory === undefined ? [] : ['--data', dataDirectory]
+    const child = spawn(process.execPath, ['--import', tsx, '--conditions=source', bin, '--port', '0', '--log-level', 'info', ...dataArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
     const port = await new Promise<number>((resolve, reject) => {
       let buffered = ''
       child.once('exit', (code) => reject(new Error(`clustron-server exited with ${String(code)} before listening`)))
@@ -30,7 +37,7 @@ export class NodeProcess {
         }
       })
     })
-    return new NodeProcess(child, port)
+    return new NodeProcess(child, port, dataDirectory)
   }
 
   get seed(): string {
@@ -42,6 +49,8 @@ export class NodeProcess {
     if (this.child.exitCode !== null) return this.child.exitCode
     const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)))
     this.child.kill('SIGTERM')
-    return exited
+    const code = await exited
+    if (this.dataDirectory !== undefined) rmSync(this.dataDirectory, { recursive: true, force: true })
+    return code
   }
 }

@@ -265,8 +265,9 @@ export interface StoreStatus {
   leader?: string
   /** Remote: the store's members. */
   members?: { id: string; address: string; role: string; matchIndex?: number }[]
-  /** Remote: the node this client talks to. */
+  /** Remote: the node this client talks to, and its role in the store's group. */
   node?: string
+  role?: string
   term?: number
   commitIndex?: number
   appliedIndex?: number

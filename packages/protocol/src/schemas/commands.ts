@@ -213,3 +213,14 @@ export const noticeTopicSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('waiter'), kind: lockKindSchema, name: z.string(), waiterId: z.string() }),
   z.object({ type: z.literal('election'), name: z.string() }),
 ])
+
+/** Membership of the store's Raft group (spec §10 `clustron members`). Addresses are host:port. */
+export const adminActionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('members.list') }),
+  z.object({ kind: z.literal('members.add'), nodeId: z.string().min(1).max(128), address: z.string().min(3).max(300), voter: z.boolean() }),
+  z.object({ kind: z.literal('members.remove'), nodeId: z.string().min(1).max(128) }),
+])
+export type AdminAction =
+  | { kind: 'members.list' }
+  | { kind: 'members.add'; nodeId: string; address: string; voter: boolean }
+  | { kind: 'members.remove'; nodeId: string }

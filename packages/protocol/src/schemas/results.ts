@@ -79,6 +79,8 @@ export const queryResultSchemas = {
 } satisfies { [T in QueryType]: z.ZodType<QueryResults[T]> }
 
 /** What `status` answers: the machine's counters plus where the store's replica stands. */
+export const memberSchema = z.object({ id: z.string(), address: z.string(), role: z.string(), matchIndex: numberSchema.exactOptional() })
+export type Member = z.output<typeof memberSchema>
 export const statusResultSchema = z.object({
   ...machineStatusShape,
   store: z.string(),
@@ -87,7 +89,11 @@ export const statusResultSchema = z.object({
   term: numberSchema,
   commitIndex: numberSchema,
   appliedIndex: numberSchema,
+  role: z.string().exactOptional(),
+  members: z.array(memberSchema).exactOptional(),
 })
+/** `admin` answers the store's members after the action. */
+export const adminResultSchema = z.object({ members: z.array(memberSchema) })
 export type StatusResult = z.output<typeof statusResultSchema>
 
 /** `watch` answers the revision the watch was registered at: every later change will be pushed. */

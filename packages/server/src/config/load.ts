@@ -24,6 +24,14 @@ export const flags = {
   limit: { type: 'string', key: 'limits', multiple: true, help: 'a limit override name=value; repeat or comma-separate (e.g. frameBytesMax=1048576)' },
   token: { type: 'string', key: 'token', help: 'require clients to present this token' },
   'log-level': { type: 'string', key: 'logLevel', help: 'fatal, error, warn, info (default), debug, trace or silent' },
+  peers: { type: 'string', key: 'peers', multiple: true, help: 'founding members id=host:port,... including this node (default: a cluster of one)' },
+  join: { type: 'boolean', key: 'join', help: 'start empty and wait to be added to a running cluster (clustron members add)' },
+  'cluster-secret': { type: 'string', key: 'clusterSecret', help: 'secret every member shares; peers must prove it (at least 16 characters)' },
+  advertise: { type: 'string', key: 'advertise', help: 'host:port other nodes and clients use to reach this node (default host:port)' },
+  memory: { type: 'boolean', key: 'memory', help: 'keep stores in memory only: no log, no fsync, single node (tests, benchmarks)' },
+  'tick-ms': { type: 'string', key: 'tickMs', help: 'Raft tick (default 100 ms)' },
+  'election-ticks': { type: 'string', key: 'electionTicks', help: 'election timeout in ticks (default 10; randomized up to 2x)' },
+  'snapshot-entries': { type: 'string', key: 'snapshotEntries', help: 'snapshot and compact the log every N entries (default 10000)' },
   config: { type: 'string', key: 'config', help: 'a YAML or JSON file with the same keys (flags and env override it)' },
 } as const
 
@@ -69,7 +77,7 @@ export function loadConfig(sources: ConfigSources): CommandLine {
 function parseFlags(argv: readonly string[]) {
   const options = Object.fromEntries(
     Object.entries(flags).map(([flag, spec]) => [flag, { type: spec.type, ...('multiple' in spec ? { multiple: true } : {}) }]),
-  ) as Record<FlagName, { type: 'string'; multiple?: boolean }>
+  ) as Record<FlagName, { type: 'string' | 'boolean'; multiple?: boolean }>
   try {
     return parseArgs({
       args: [...argv],
@@ -90,6 +98,7 @@ function layer(values: Record<string, unknown>, origin: (flag: FlagName) => stri
     if (value === undefined) continue
     if (!origins.has(spec.key)) origins.set(spec.key, `${origin(flag)}=${Array.isArray(value) ? value.join(',') : String(value)}`)
     if (spec.key === 'stores') out.stores = splitList(value)
+    else if (spec.key === 'peers') out.peers = splitList(value)
     else if (spec.key === 'limits') out.limits = parseLimitPairs(splitList(value), origin(flag))
     else out[spec.key] = value
   }

@@ -17,6 +17,32 @@ function textToNumber(value: unknown): unknown {
 
 const integer = (min: number, max: number) => z.preprocess(textToNumber, z.number().int().min(min).max(max))
 
+/** "true"/"1"/"yes" → true, "false"/"0"/"no" → false (flags and environment are text). */
+function textToBoolean(value: unknown): unknown {
+  if (typeof value !== 'string') return value
+  const text = value.trim().toLowerCase()
+  if (['true', '1', 'yes', 'on', ''].includes(text)) return true
+  if (['false', '0', 'no', 'off'].includes(text)) return false
+  return value
+}
+
+const boolean = () => z.preprocess(textToBoolean, z.boolean())
+
+const address = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'an address must be host:port (e.g. 127.0.0.1:7862)')
+
+/** "n1=127.0.0.1:7861,n2=127.0.0.1:7862" or a mapping → { n1: '127.0.0.1:7861', ... }. */
+function textToPeers(value: unknown): unknown {
+  if (typeof value !== 'string' && !Array.isArray(value)) return value
+  const items = (Array.isArray(value) ? value : [value]).flatMap((item) => String(item).split(',')).map((item) => item.trim()).filter(Boolean)
+  const peers: Record<string, string> = {}
+  for (const item of items) {
+    const match = /^([^=]+)=(.+)$/.exec(item)
+    if (match === null) return item // the schema reports it
+    peers[match[1]!.trim()] = match[2]!.trim()
+  }
+  return peers
+}
+
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof logLevels)[number]
 
@@ -50,6 +76,21 @@ export const configSchema = z.strictObject({
   /** When set, clients must present this token. */
   token: z.string().min(1, 'token must not be empty').optional(),
   logLevel: z.enum(logLevels),
+  /** Every founding member of the cluster, this node included: id=host:port,... (absent: a cluster of one). */
+  peers: z.preprocess(textToPeers, z.record(name('a peer id'), address, 'peers must be id=host:port pairs, e.g. n1=127.0.0.1:7861,n2=127.0.0.1:7862')).optional(),
+  /** Start empty and wait to be added (clustron members add): a new or wiped node joining a running cluster. */
+  join: boolean().optional(),
+  /** Shared by every member: peers prove they know it before they can vote or append. */
+  clusterSecret: z.string().min(16, 'clusterSecret must be at least 16 characters').optional(),
+  /** host:port other nodes and clients use to reach this node (default host:port). */
+  advertise: address.optional(),
+  /** Keep stores in memory only (no log, no fsync): fast, not durable, a single node. For tests and benchmarks. */
+  memory: boolean().optional(),
+  /** Raft timing: a tick, and the election timeout in ticks (randomized up to twice that). */
+  tickMs: integer(10, 10_000).optional(),
+  electionTicks: integer(3, 1_000).optional(),
+  /** A snapshot (and log compaction) every this many applied log entries. */
+  snapshotEntries: integer(10, 100_000_000).optional(),
 })
 
 export type ConfigInput = z.input<typeof configSchema>

@@ -19,10 +19,12 @@ import {
   helloSchema,
   parseClientMessage,
   protocolVersion,
+  type AdminAction,
   type Request,
   type StatusResult,
 } from '@clustron/protocol'
 import type { Logger } from 'pino'
+import type { MemberInfo } from '../replica/store-replica.js'
 import type { StoreHost } from '../store-host.js'
 import { Outbox, type OutboxSocket } from './outbox.js'
 import { ServerWatch, tooLarge, type WatchOwner } from './server-watch.js'
@@ -152,7 +154,20 @@ export class ClientConnection implements WatchOwner {
     this.#timer?.cancel()
     this.#armIdle()
     this.logger.debug({ store: host.name, client: hello.client }, 'client connected')
-    this.#outbox.push(encodeMessage({ type: 'welcome', protocol: protocolVersion, node: this.context.nodeId, store: host.name, limits: host.replica.limits, revision: host.replica.revision }))
+    const replicaStatus = host.replica.status()
+    const leader = host.replica.cluster?.leaderAddress()
+    this.#outbox.push(
+      encodeMessage({
+        type: 'welcome',
+        protocol: protocolVersion,
+        node: this.context.nodeId,
+        store: host.name,
+        limits: host.replica.limits,
+        revision: host.replica.revision,
+        role: replicaStatus.role,
+        ...(leader === undefined ? {} : { leader }),
+      }),
+    )
   }
 
   #refuse(error: ClustronError): void {
@@ -205,7 +220,19 @@ export class ClientConnection implements WatchOwner {
       }
       case 'ping':
         return this.#respond(message.id, null)
+      case 'admin':
+        return this.#track(message.id, () => this.#admin(message.action, host))
     }
+  }
+
+  async #admin(action: AdminAction, host: StoreHost): Promise<{ members: MemberInfo[] }> {
+    const cluster = host.replica.cluster
+    if (cluster === undefined) {
+      throw new UnavailableError(`store '${host.name}' on node ${this.context.nodeId} is not replicated (the node runs in memory); membership needs a node started with --data`)
+    }
+    if (action.kind === 'members.add') await cluster.addMember(action.nodeId, action.address, action.voter)
+    else if (action.kind === 'members.remove') await cluster.removeMember(action.nodeId)
+    return { members: cluster.membership() }
   }
 
   /** Runs an asynchronous request within the in-flight bound and answers it when it settles. */
@@ -240,6 +267,9 @@ export class ClientConnection implements WatchOwner {
     const replica = host.replica.status()
     const status: StatusResult = { ...machine, store: host.name, node: this.context.nodeId, term: replica.term, commitIndex: replica.commitIndex, appliedIndex: replica.appliedIndex }
     if (replica.leader !== undefined) status.leader = replica.leader
+    status.role = replica.role
+    const members = host.replica.cluster?.membership()
+    if (members !== undefined) status.members = members
     return status
   }
 

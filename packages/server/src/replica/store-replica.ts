@@ -52,6 +52,30 @@ export interface StoreReplica {
 
   /** Stops timers and releases resources; later proposals reject with UNAVAILABLE. */
   close(): Promise<void>
+
+  /** Membership and leadership, for replicas that belong to a replicated group. */
+  readonly cluster?: ReplicaCluster
+}
+
+/** A member of a store's group as `status` and `clustron members list` show it. */
+export interface MemberInfo {
+  id: string
+  /** host:port where the member serves clients and peers. */
+  address: string
+  role: string
+  /** Replication progress (known on the leader). */
+  matchIndex?: number
+}
+
+export interface ReplicaCluster {
+  membership(): MemberInfo[]
+  /** The leader's address when known. */
+  leaderAddress(): string | undefined
+  /** Adds a member (a learner catches up first; `voter` adds or promotes it to a voter). Leader only. */
+  addMember(nodeId: string, address: string, voter: boolean): Promise<void>
+  removeMember(nodeId: string): Promise<void>
+  /** Hands leadership to another voter (graceful shutdown); false when there was none to give it to. */
+  transferLeadership(timeoutMs: number): Promise<boolean>
 }
 
 /** What one applied command produced. */

@@ -10,7 +10,7 @@ export interface RecordLocation {
 
 /** The log as replay ended, measured against the snapshot recovery chose. */
 export type ReplayOutcome =
-  | { ok: true; entries: Entry[]; lastIndex: number; discardedConflicting: boolean }
+  | { ok: true; entries: Entry[]; lastIndex: number; discardedConflicting: boolean; needsReset: boolean }
   /** Entries [missingFrom, missingTo] are neither in the snapshot nor in the log. */
   | { ok: false; missingFrom: number; missingTo: number; location: RecordLocation }
 
@@ -72,15 +72,21 @@ export class LogReplay {
    * the snapshot is from a deposed leader and is discarded, as the logReset would have done.
    */
   finish(snapshotIndex: number, snapshotTerm: number): ReplayOutcome {
-    if (this.base === undefined) return { ok: true, entries: [], lastIndex: snapshotIndex, discardedConflicting: false }
+    if (this.base === undefined) return { ok: true, entries: [], lastIndex: snapshotIndex, discardedConflicting: false, needsReset: false }
     if (this.base > snapshotIndex) {
       return { ok: false, missingFrom: snapshotIndex + 1, missingTo: this.base, location: this.baseLocation! }
     }
     const termAtSnapshot = snapshotIndex === 0 ? 0 : this.terms.termAt(snapshotIndex)
-    if (termAtSnapshot !== undefined && termAtSnapshot !== snapshotTerm) {
-      return { ok: true, entries: [], lastIndex: snapshotIndex, discardedConflicting: this.entries.length > 0 }
+    // The log does not hold the snapshot's last entry (it ends before it, or has another term there): the
+    // snapshot replaced it, and the logReset record that says so did not become durable. The caller writes
+    // that record now; otherwise entries appended after the snapshot would be read against the old log next
+    // time (a gap, or a conflict that discards them). Found by the simulator (seeds 17863, 32925 with 5 nodes).
+    const endsBefore = this.terms.lastIndex() < snapshotIndex
+    const conflicts = termAtSnapshot !== undefined && termAtSnapshot !== snapshotTerm
+    if (endsBefore || conflicts) {
+      return { ok: true, entries: [], lastIndex: snapshotIndex, discardedConflicting: conflicts && this.entries.length > 0, needsReset: true }
     }
-    return { ok: true, entries: this.entries, lastIndex: Math.max(snapshotIndex, this.terms.lastIndex()), discardedConflicting: false }
+    return { ok: true, entries: this.entries, lastIndex: Math.max(snapshotIndex, this.terms.lastIndex()), discardedConflicting: false, needsReset: false }
   }
 
   /** Drops kept entries at `index` and above (they are being overwritten). */

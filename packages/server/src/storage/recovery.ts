@@ -43,6 +43,8 @@ export interface Recovery {
   snapshotFiles: SnapshotFileName[]
   /** Index of the last entry of the log (the snapshot's index when no entry follows it). */
   lastIndex: number
+  /** The snapshot replaced the log but its logReset record was lost: write it before appending anything. */
+  needsReset: boolean
 }
 
 interface RecoveryContext {
@@ -89,7 +91,7 @@ export async function recover(directory: string, syncMode: SyncMode, note: (note
     note({ kind: 'corruptSnapshotIgnored', file: error.file, offsetBytes: error.offsetBytes,
       message: `${error.reason}; using the older snapshot at index ${snapshotIndex} and the log after it instead` })
   }
-  return { state: { hardState, snapshot, entries: outcome.entries }, segments, snapshotFiles: validFiles, lastIndex: outcome.lastIndex }
+  return { state: { hardState, snapshot, entries: outcome.entries }, segments, snapshotFiles: validFiles, lastIndex: outcome.lastIndex, needsReset: outcome.needsReset && snapshot !== undefined }
 }
 
 function olderSnapshotInsufficient(skipped: ReplicaStorageCorruptError, olderIndex: number, why: string): ReplicaStorageCorruptError {

@@ -92,6 +92,11 @@ class WalReplicaStorage implements ReplicaStorage {
       const current = this.segments[this.segments.length - 1]
       if (current !== undefined) this.currentHandle = await open(current.path, 'r+')
       this.lifecycle = 'open'
+      const snapshot = recovery.state.snapshot
+      if (recovery.needsReset && snapshot !== undefined) {
+        this.frameForNextRecord().addLogReset(snapshot.metadata.index, snapshot.metadata.term)
+        await this.sync()
+      }
       return recovery.state
     } catch (error) {
       this.lifecycle = 'closed'

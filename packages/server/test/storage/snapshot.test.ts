@@ -240,3 +240,39 @@ describe('corrupt snapshots', () => {
     expect(opened.notes[0]!.message).toMatch(/metadata of \d+ bytes runs past the end of the file/)
   })
 })
+
+describe('a crash between an installed snapshot and its log reset', () => {
+  /**
+   * The snapshot file became durable, the logReset record after it did not (cut off here by truncating
+   * the WAL back to its size before saveSnapshot). Recovery must write the reset itself: otherwise
+   * entries appended after the snapshot are read against the old log on the next recovery — a gap
+   * (log ended before the snapshot) or a conflict that discards them. Simulator seeds 17863 and 32925.
+   */
+  for (const [name, snapshotIndex, snapshotTerm] of [
+    ['the old log ended before the snapshot', 16, 2],
+    ['the old log had another term at the snapshot index', 8, 2],
+  ] as const) {
+    it(`keeps entries appended after recovery when ${name}`, async () => {
+      const directory = await directories.create()
+      const storage = openReplicaStorage(directory, { syncMode: 'none' })
+      await storage.open()
+      storage.append(makeEntries(1, 12, 1), hardState(1, 4))
+      await storage.sync()
+      const [segment] = await segmentFiles(directory)
+      await storage.saveSnapshot(makeSnapshot(snapshotIndex, snapshotTerm))
+      await storage.close()
+      // The crash: the reset frame never reached the disk.
+      const bytes = await readFile(segment!.path)
+      await writeFile(segment!.path, bytes.subarray(0, segment!.sizeBytes))
+      const first = openReplicaStorage(directory, { syncMode: 'none' })
+      const recovered = await first.open()
+      expect(recovered.entries).toEqual([])
+      first.append(makeEntries(snapshotIndex + 1, 3, snapshotTerm), hardState(snapshotTerm, snapshotIndex + 3))
+      await first.sync()
+      await first.close()
+      const { state } = await openWithNotes(directory, { syncMode: 'none' })
+      expect(state.entries).toEqual(makeEntries(snapshotIndex + 1, 3, snapshotTerm))
+      expect(state.hardState.commit).toBe(snapshotIndex + 3)
+    })
+  }
+})

@@ -148,6 +148,11 @@ export class PendingReads {
     }
   }
 
+  /** Fails the reads not yet sent in a round. */
+  rejectQueued(error: unknown): void {
+    for (const read of this.#queued.splice(0)) read.reject(error)
+  }
+
   rejectAll(error: unknown): void {
     for (const read of this.#queued) read.reject(error)
     this.#queued = []

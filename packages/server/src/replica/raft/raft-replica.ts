@@ -14,7 +14,7 @@ import {
   type Ready,
   type Snapshot,
 } from '@clustron/raft'
-import type { AppliedOutput, ReplicaStatus, StoreReplica } from '../store-replica.js'
+import type { AppliedOutput, MemberInfo, ReplicaCluster, ReplicaStatus, StoreReplica } from '../store-replica.js'
 import { decodeBatch, decodeMemberContext, decodeSnapshotPayload, encodeBatch, encodeMemberContext, encodeSnapshotPayload } from './log-codec.js'
 import { PendingProposals, PendingReads, type QueuedProposal } from './pending.js'
 
@@ -71,7 +71,7 @@ const defaults = { tickMs: 100, electionTicks: 10, heartbeatTicks: 1, snapshotEn
  * Only the leader proposes time-driven commands: `leaseExtend` right after winning an election (so
  * no lease expires because of the election), then `expire` whenever a deadline passes.
  */
-export class RaftReplica implements StoreReplica {
+export class RaftReplica implements StoreReplica, ReplicaCluster {
   readonly store: string
   #machine: StoreMachine
   readonly #raw: RawNode
@@ -97,6 +97,8 @@ export class RaftReplica implements StoreReplica {
   #expireAt: number | undefined
   #tickTimer: Timer | undefined
   #processing = false
+  /** The running drain of Readies (awaited by close(), so a Ready being persisted finishes first). */
+  #draining: Promise<void> = Promise.resolve()
   #again = false
   #flushScheduled = false
   #closed = false
@@ -114,7 +116,9 @@ export class RaftReplica implements StoreReplica {
     this.#proposer = `${options.nodeId}:${options.incarnation}`
     this.#proposals = new PendingProposals(options.clock, options.requestTimeoutMs)
     // Read contexts name this process (node and incarnation): see PendingReads' contextPrefix.
-    this.#reads = new PendingReads(options.clock, options.requestTimeoutMs, `${this.#proposer}/`)
+    // A ReadIndex round lost with a leader change is not answered: give up well before the request timeout so clients retry.
+    const readRoundMs = Math.min(options.requestTimeoutMs, 3 * options.electionTicks * options.tickMs)
+    this.#reads = new PendingReads(options.clock, readRoundMs, `${this.#proposer}/`)
     this.#raw = new RawNode({
       id: options.nodeId,
       storage: memory,
@@ -154,6 +158,9 @@ export class RaftReplica implements StoreReplica {
     }
     const replica = new RaftReplica(options, memory, machine, members, snapshot?.metadata.index ?? 0)
     options.onMembers?.({ ...members })
+    // A group of one needs no election timeout to find out it is alone.
+    const voters = memory.initialState().confState.voters
+    if (voters.length === 1 && voters[0] === options.nodeId) replica.#raw.campaign()
     replica.#scheduleTick()
     replica.#process()
     return replica
@@ -169,6 +176,18 @@ export class RaftReplica implements StoreReplica {
 
   get members(): Record<string, string> {
     return { ...this.#members }
+  }
+
+  get cluster(): ReplicaCluster {
+    return this
+  }
+
+  membership(): MemberInfo[] {
+    return this.status().members
+  }
+
+  leaderAddress(): string | undefined {
+    return this.#leader === undefined ? undefined : this.#members[this.#leader]
   }
 
   get nodeId(): string {
@@ -215,12 +234,12 @@ export class RaftReplica implements StoreReplica {
     return () => this.#listeners.delete(listener)
   }
 
-  status(): ReplicaStatus & { members: { id: string; address: string; role: string; matchIndex?: number }[] } {
+  status(): ReplicaStatus & { members: MemberInfo[] } {
     const status = this.#raw.status()
     const members = [...this.#confState.voters.map((id) => ({ id, voter: true })), ...this.#confState.learners.map((id) => ({ id, voter: false }))].map(
       ({ id, voter }) => {
         const progress = status.progress?.[id]
-        const member = { id, address: this.#members[id] ?? '', role: id === status.lead ? 'leader' : voter ? 'follower' : 'learner' }
+        const member: MemberInfo = { id, address: this.#members[id] ?? '', role: id === status.lead ? 'leader' : voter ? 'follower' : 'learner' }
         return progress === undefined ? member : { ...member, matchIndex: progress.match }
       },
     )
@@ -239,7 +258,7 @@ export class RaftReplica implements StoreReplica {
     for (const waiter of this.#confWaiters.values()) waiter.reject(error)
     this.#confWaiters.clear()
     // Let an in-flight Ready finish persisting before the log closes.
-    while (this.#processing) await new Promise<void>((resolve) => queueMicrotask(resolve))
+    await this.#draining
     await this.#options.log.close()
   }
 
@@ -315,6 +334,8 @@ export class RaftReplica implements StoreReplica {
 
   #flush(): void {
     if (this.#closed) return
+    // Without a known leader a ReadIndex request has nowhere to go: refuse now (retryable) rather than at the timeout.
+    if (this.#leader === undefined && this.#reads.queuedCount > 0) this.#reads.rejectQueued(this.#notLeaderError())
     const context = this.#reads.startRound()
     if (context !== undefined) {
       try {
@@ -351,7 +372,7 @@ export class RaftReplica implements StoreReplica {
       return
     }
     this.#processing = true
-    this.#drain()
+    this.#draining = this.#drain()
       .catch((error: unknown) => {
         // A failed fsync or a corrupt entry: this replica can no longer be trusted to continue.
         this.#log('error', 'replica stopped: persisting or applying failed', { error: String(error) })
@@ -567,7 +588,8 @@ export class RaftReplica implements StoreReplica {
       leader === undefined
         ? `store '${this.store}' has no leader right now (an election is under way); retry shortly`
         : `node ${this.#options.nodeId} does not lead store '${this.store}'; its leader is ${leader}${address === undefined ? '' : ` at ${address}`}`,
-      leader === undefined ? {} : { details: { leader: address ?? leader } },
+      // Only an address is useful to a client (it connects there); a bare node id is not.
+      address === undefined ? {} : { details: { leader: address } },
     )
   }
 

@@ -86,7 +86,8 @@ function compareHolds(store: StoreState, compare: TxnCompare): boolean {
   if (compare.target === 'version') {
     return typeof compare.value === 'number' && compareOrdered(op, entry?.version ?? 0, compare.value)
   }
-  if (entry === undefined) return false
+  // As the store defines it: an absent key's value equals nothing, so only '!=' holds.
+  if (entry === undefined) return op === '!='
   if (op === '==') return entry.valueKey === canonicalValue(compare.value)
   if (op === '!=') return entry.valueKey !== canonicalValue(compare.value)
   const [left, right] = [entry.value, compare.value]
