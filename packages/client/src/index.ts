@@ -7,6 +7,8 @@
  * ```
  */
 export { connect, defaultUrl, parseUrl } from './connect.js'
+export { ClusterAdmin } from './admin.js'
+export type { Member } from './admin.js'
 export type { ConnectOptions, InProcConnectOptions, RemoteConnectOptions } from './connect.js'
 export {
   ClosedError,

@@ -119,6 +119,10 @@ describe('requests across a reconnect', () => {
     const store = await connect()
     clock.advance(1_000)
     await node.until(() => node.current.requests('ping').length === 1)
+    // Unanswered for three ping periods: the node is taken for gone.
+    clock.advance(1_000)
+    clock.advance(1_000)
+    expect(node.connections[0]!.isClosed).toBe(false)
     clock.advance(1_000)
     await node.until(() => node.connections[0]!.isClosed)
     await settled()

@@ -89,6 +89,8 @@ export const welcomeSchema = z.object({
   /** This node's role in the store's group, and the leader's address when known (clients go there). */
   role: z.string().exactOptional(),
   leader: z.string().exactOptional(),
+  /** Addresses of the store's members: clients add them to their seeds (a crashed seed is not the end). */
+  members: z.array(z.string()).exactOptional(),
 })
 /** The handshake failed (version, store, token); the node closes the connection right after. */
 export const refusedSchema = z.object({ type: z.literal('refused'), error: errorDataSchema })
@@ -140,6 +142,7 @@ export interface Welcome {
   revision: number
   role?: string
   leader?: string
+  members?: string[]
 }
 export type Refused = { type: 'refused'; error: ErrorData }
 export type ResultResponse = { type: 'result'; id: number; result?: unknown }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ReplicaRole } from './replica/store-replica.js'
+import type { MemberInfo, ReplicaRole } from './replica/store-replica.js'
 import type { StoreHost } from './store-host.js'
 
 /** `/health` (spec §10): the node, and where each of its stores stands. */
@@ -7,14 +7,15 @@ export interface Health {
   nodeId: string
   status: 'ok' | 'stopping'
   uptimeMs: number
-  stores: Record<string, { role: ReplicaRole; leader: string | undefined; term: number; commitIndex: number; appliedIndex: number; revision: number }>
+  stores: Record<string, { role: ReplicaRole; leader: string | undefined; term: number; commitIndex: number; appliedIndex: number; revision: number; members?: MemberInfo[] }>
 }
 
 export function health(nodeId: string, stopping: boolean, uptimeMs: number, stores: ReadonlyMap<string, StoreHost>): Health {
   const out: Health = { nodeId, status: stopping ? 'stopping' : 'ok', uptimeMs, stores: {} }
   for (const [name, host] of stores) {
     const { role, leader, term, commitIndex, appliedIndex, revision } = host.replica.status()
-    out.stores[name] = { role, leader, term, commitIndex, appliedIndex, revision }
+    const members = host.replica.cluster?.membership()
+    out.stores[name] = members === undefined ? { role, leader, term, commitIndex, appliedIndex, revision } : { role, leader, term, commitIndex, appliedIndex, revision, members }
   }
   return out
 }

@@ -156,6 +156,7 @@ class Node implements ClustronNode {
     this.#peerSockets = new WebSocketServer({ noServer: true, maxPayload: peerFrameBytesMax, perMessageDeflate: false })
     this.#peers = new PeerNetwork({
       nodeId: config.nodeId,
+      address: () => this.advertise,
       secret: config.clusterSecret,
       logger: logger.child({ component: 'peers' }),
       frameBytesMax: peerFrameBytesMax,

@@ -24,6 +24,11 @@ export interface RemoteInternals {
  * backend — the same Store code as in-process, so the API and its behaviour are identical.
  */
 export async function connectRemote(options: RemoteConnectOptions, internals: RemoteInternals = {}): Promise<Store> {
+  return new ClientStore(await openBackend(options, internals))
+}
+
+/** Connects a remote backend (the shared part of connectRemote and the admin client). */
+export async function openBackend(options: RemoteConnectOptions, internals: RemoteInternals = {}): Promise<RemoteBackend> {
   const seeds = checkSeeds(options.seeds)
   if (typeof options.store !== 'string' || options.store.length === 0) throw new InvalidArgumentError('store must be a non-empty name')
   const requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs
@@ -50,7 +55,7 @@ export async function connectRemote(options: RemoteConnectOptions, internals: Re
     await backend.close()
     throw error
   }
-  return new ClientStore(backend)
+  return backend
 }
 
 function checkSeeds(seeds: unknown): string[] {

@@ -16,7 +16,7 @@ import {
   type WatchSink,
   type WatchSubscription,
 } from '@clustron/core/internal'
-import { clientPath, protocolVersion, statusResultSchema, type StatusResult } from '@clustron/protocol'
+import { adminResultSchema, clientPath, protocolVersion, statusResultSchema, type AdminAction, type Member, type StatusResult } from '@clustron/protocol'
 import type { TransportFactory } from '../transport/transport.js'
 import { acceptCommandResult, acceptQueryResult, acceptWatchResult, acceptWith } from './accept.js'
 import { backoffDelayMs, type BackoffOptions } from './backoff.js'
@@ -68,6 +68,8 @@ export class RemoteBackend implements StoreBackend, WatchHost {
   #preferred: string | undefined
   /** The address of the current (or last) connection. */
   #address: string | undefined
+  /** Member addresses nodes told us about, tried after the seeds (so a cluster outlives its seeds). */
+  readonly #learned = new Set<string>()
   /** Redirects followed without reaching a leader: past a few, back off (nodes disagreeing during an election). */
   #redirects = 0
 
@@ -150,6 +152,11 @@ export class RemoteBackend implements StoreBackend, WatchHost {
     if (status.role !== undefined) out.role = status.role
     if (status.members !== undefined) out.members = status.members.map((member) => ({ ...member }))
     return out
+  }
+
+  /** A cluster administration request for this store (membership); goes to the leader like a write. */
+  admin(action: AdminAction): Promise<{ members: Member[] }> {
+    return this.#call({ type: 'admin', action }, acceptWith(adminResultSchema, 'admin'), true) as Promise<{ members: Member[] }>
   }
 
   async close(): Promise<void> {
@@ -305,7 +312,8 @@ export class RemoteBackend implements StoreBackend, WatchHost {
     while (!this.#closed) {
       const preferred = this.#preferred
       this.#preferred = undefined
-      const seed = preferred ?? seeds[next++ % seeds.length]!
+      const candidates = [...seeds, ...[...this.#learned].filter((address) => !seeds.includes(address))]
+      const seed = preferred ?? candidates[next++ % candidates.length]!
       this.#address = seed
       try {
         const session = await this.#open(seed)
@@ -373,7 +381,8 @@ export class RemoteBackend implements StoreBackend, WatchHost {
   }
 
   #established(session: Session): void {
-    const { role, leader } = session.welcome
+    const { role, leader, members } = session.welcome
+    for (const address of members ?? []) this.#learned.add(address)
     // Connected to a follower that knows the leader: go there (writes and linearizable reads are served by the leader).
     if (role !== undefined && role !== 'leader' && leader !== undefined && leader !== this.#address) {
       this.#preferred = leader

@@ -29,6 +29,8 @@ export interface SessionOptions {
   /** Times the handshake and keep-alive pings (real time unless a test drives it). */
   clock: Clock
   handshakeTimeoutMs: number
+  /** Liveness ping period (default 1000 ms). */
+  keepAliveMs?: number
   /** Watch events and notices. */
   onPush(push: Push): void
   /** A bounded call finished: room for another. */
@@ -63,7 +65,8 @@ export class Session {
   #closing = false
   #endError: ClustronError | undefined
   #keepAlive: Timer | undefined
-  #pingOutstanding = false
+  /** When the unanswered ping was sent. */
+  #pingSentAt: number | undefined
   #handshake: { resolve: (session: Session) => void; reject: (error: Error) => void; timer: Timer } | undefined
   #closeWhenIdle: { code: number; reason: string } | undefined
 
@@ -248,14 +251,23 @@ export class Session {
     return call
   }
 
-  /** Pings at a third of the node's idle timeout; a ping still unanswered a period later means the node is gone. */
+  /**
+   * Liveness: a ping every `keepAliveMs` (at least as often as a third of the node's idle timeout); a ping
+   * unanswered for three periods means the node is gone (crashed machine, paused process, dead link with
+   * no FIN), and the connection closes so the client moves on — within seconds, not a request timeout.
+   */
   #scheduleKeepAlive(): void {
-    const periodMs = Math.max(50, Math.floor(this.limits.idleTimeoutMs / 3))
+    const periodMs = Math.max(50, Math.min(this.options.keepAliveMs ?? 1_000, Math.floor(this.limits.idleTimeoutMs / 3)))
     this.#keepAlive = this.options.clock.setTimer(periodMs, () => {
       if (this.#ended) return
-      if (this.#pingOutstanding) return this.close(closeCodes.idleTimeout, `node ${this.node} did not answer a ping within ${periodMs} ms`)
-      this.#pingOutstanding = true
-      this.send({ body: { type: 'ping' }, accept: undefined, bounded: false, deadline: 0, resolve: () => (this.#pingOutstanding = false), reject: () => undefined })
+      if (this.#pingSentAt !== undefined) {
+        const silentMs = this.options.clock.now() - this.#pingSentAt
+        if (silentMs >= 3 * periodMs) return this.close(closeCodes.idleTimeout, `node ${this.node} did not answer a ping within ${silentMs} ms`)
+      } else {
+        const sentAt = this.options.clock.now()
+        this.#pingSentAt = sentAt
+        this.send({ body: { type: 'ping' }, accept: undefined, bounded: false, deadline: 0, resolve: () => (this.#pingSentAt = undefined), reject: () => undefined })
+      }
       this.#scheduleKeepAlive()
     })
   }

@@ -37,13 +37,13 @@ const messageSchema = z.discriminatedUnion('type', [
 
 export const peerFrameSchema = z.union([
   z.object({ kind: z.literal('challenge'), version: z.number().int(), nonce: bytes, node: nodeId }),
-  z.object({ kind: z.literal('hello'), version: z.number().int(), node: nodeId, proof: bytes.optional() }),
+  z.object({ kind: z.literal('hello'), version: z.number().int(), node: nodeId, address: z.string().max(300).optional(), proof: bytes.optional() }),
   z.object({ kind: z.literal('raft'), batches: z.array(z.object({ store: z.string().min(1).max(256), messages: z.array(z.unknown()) })) }),
 ])
 
 export type PeerFrame =
   | { kind: 'challenge'; version: number; nonce: Uint8Array; node: string }
-  | { kind: 'hello'; version: number; node: string; proof?: Uint8Array }
+  | { kind: 'hello'; version: number; node: string; address?: string; proof?: Uint8Array }
   | { kind: 'raft'; batches: { store: string; messages: Message[] }[] }
 
 export function encodePeerFrame(frame: PeerFrame): Uint8Array {

@@ -6,6 +6,8 @@ import { checkMessage, decodePeerFrame, encodePeerFrame, peerPath, peerProtocolV
 
 export interface PeerNetworkOptions {
   nodeId: string
+  /** host:port peers use to reach this node (sent in the handshake, so a node that knows no members yet can answer). */
+  address: () => string
   /** Cluster secret: peers prove they know it (HMAC over a challenge). Undefined: peers are not authenticated. */
   secret: string | undefined
   logger: Logger
@@ -32,6 +34,10 @@ type ResolvedOptions = Required<Omit<PeerNetworkOptions, 'secret'>> & { secret: 
 export class PeerNetwork {
   readonly #links = new Map<string, PeerLink>()
   readonly #inbound = new Set<WebSocket>()
+  /** Members as the replicas know them. */
+  #members: Record<string, string> = {}
+  /** Addresses learned from authenticated peers' handshakes (a joining node knows no members yet). */
+  readonly #learned = new Map<string, string>()
   readonly #options: ResolvedOptions
   #closed = false
 
@@ -41,7 +47,13 @@ export class PeerNetwork {
 
   /** The members to connect to (node id → host:port); links to departed members close. */
   setMembers(members: Record<string, string>): void {
+    this.#members = { ...members }
+    this.#reconcile()
+  }
+
+  #reconcile(): void {
     if (this.#closed) return
+    const members: Record<string, string> = { ...Object.fromEntries(this.#learned), ...this.#members }
     for (const [id, link] of this.#links) {
       if (members[id] !== link.address) {
         link.close()
@@ -93,6 +105,10 @@ export class PeerNetwork {
         }
         clearTimeout(timer)
         peer = frame.node
+        if (frame.address !== undefined && this.#members[peer] === undefined && this.#learned.get(peer) !== frame.address) {
+          this.#learned.set(peer, frame.address)
+          this.#reconcile()
+        }
         return
       }
       if (frame.kind !== 'raft') return
@@ -219,7 +235,8 @@ class PeerLink {
         return
       }
       const secret = this.options.secret
-      const hello: PeerFrame = secret === undefined ? { kind: 'hello', version: peerProtocolVersion, node: this.options.nodeId } : { kind: 'hello', version: peerProtocolVersion, node: this.options.nodeId, proof: proof(secret, frame.nonce, this.options.nodeId) }
+      const base = { kind: 'hello' as const, version: peerProtocolVersion, node: this.options.nodeId, address: this.options.address() }
+      const hello: PeerFrame = secret === undefined ? base : { ...base, proof: proof(secret, frame.nonce, this.options.nodeId) }
       socket.send(encodePeerFrame(hello))
       this.#ready = true
       this.#attempt = 0

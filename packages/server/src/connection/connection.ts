@@ -156,6 +156,7 @@ export class ClientConnection implements WatchOwner {
     this.logger.debug({ store: host.name, client: hello.client }, 'client connected')
     const replicaStatus = host.replica.status()
     const leader = host.replica.cluster?.leaderAddress()
+    const members = host.replica.cluster?.membership().map((member) => member.address).filter((address) => address !== '')
     this.#outbox.push(
       encodeMessage({
         type: 'welcome',
@@ -166,6 +167,7 @@ export class ClientConnection implements WatchOwner {
         revision: host.replica.revision,
         role: replicaStatus.role,
         ...(leader === undefined ? {} : { leader }),
+        ...(members === undefined ? {} : { members }),
       }),
     )
   }

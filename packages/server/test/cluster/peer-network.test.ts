@@ -23,8 +23,10 @@ async function peer(id: string, secret: string | undefined, port = 0): Promise<P
   const sockets = new WebSocketServer({ noServer: true })
   const received: Peer['received'] = []
   const waiters: (() => void)[] = []
+  let address = ''
   const network = new PeerNetwork({
     nodeId: id,
+    address: () => address,
     secret,
     logger: pino({ level: 'silent' }),
     frameBytesMax: 64 << 20,
@@ -38,7 +40,7 @@ async function peer(id: string, secret: string | undefined, port = 0): Promise<P
     sockets.handleUpgrade(request, socket, head, (webSocket) => network.accept(webSocket, request.socket.remoteAddress))
   })
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
-  const address = `127.0.0.1:${(server.address() as AddressInfo).port}`
+  address = `127.0.0.1:${(server.address() as AddressInfo).port}`
   const created = { id, network, server, address, received, waiters }
   peers.push(created)
   return created
