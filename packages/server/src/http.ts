@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { NodeMetrics } from './metrics.js'
 import type { MemberInfo, ReplicaRole } from './replica/store-replica.js'
 import type { StoreHost } from './store-host.js'
 
@@ -20,9 +21,19 @@ export function health(nodeId: string, stopping: boolean, uptimeMs: number, stor
   return out
 }
 
-/** Answers plain HTTP requests: `/health`; everything else is 404 (the dashboard and metrics come later). */
-export function handleHttp(request: IncomingMessage, response: ServerResponse, report: () => Health): void {
+/** Answers plain HTTP requests: `/health`, `/metrics` (Prometheus); everything else is 404. */
+export function handleHttp(request: IncomingMessage, response: ServerResponse, report: () => Health, metrics?: NodeMetrics): void {
   const path = (request.url ?? '/').split('?')[0]
+  if (path === '/metrics' && metrics !== undefined) {
+    metrics.render().then(
+      (text) => {
+        response.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' })
+        response.end(text)
+      },
+      (error: unknown) => json(response, 500, { error: `metrics failed: ${(error as Error).message}` }),
+    )
+    return
+  }
   if (path === '/health') {
     if (request.method !== 'GET' && request.method !== 'HEAD') return json(response, 405, { error: `${request.method ?? ''} is not allowed on /health; use GET` })
     const body = report()

@@ -13,6 +13,7 @@ import { ClientConnection, type ConnectionContext } from './connection/connectio
 import { PeerNetwork } from './cluster/peer-network.js'
 import { peerPath } from './cluster/peer-frames.js'
 import { handleHttp, health, type Health } from './http.js'
+import { NodeMetrics } from './metrics.js'
 import { RaftReplica } from './replica/raft/raft-replica.js'
 import { SingleReplica } from './replica/single-replica.js'
 import type { StoreReplica } from './replica/store-replica.js'
@@ -135,6 +136,7 @@ class Node implements ClustronNode {
   readonly #context: ConnectionContext
   readonly hosts = new Map<string, StoreHost>()
   readonly #peers: PeerNetwork
+  readonly metrics: NodeMetrics
   /** Members of every store's group (this node hosts all stores, so they share the node set). */
   readonly #members = new Map<string, Record<string, string>>()
   #ready = false
@@ -150,8 +152,9 @@ class Node implements ClustronNode {
   ) {
     this.nodeId = config.nodeId
     this.host = config.host
-    this.#context = { nodeId: config.nodeId, stores: this.hosts, limits, token: config.token, clock: connectionClock, logger }
-    this.#server = createServer((request, response) => handleHttp(request, response, () => this.health()))
+    this.metrics = new NodeMetrics(config.nodeId, () => this.hosts, () => this.#connections.size)
+    this.#context = { nodeId: config.nodeId, stores: this.hosts, limits, token: config.token, clock: connectionClock, logger, metrics: this.metrics }
+    this.#server = createServer((request, response) => handleHttp(request, response, () => this.health(), this.metrics))
     this.#sockets = new WebSocketServer({ noServer: true, maxPayload: limits.frameBytesMax, perMessageDeflate: false })
     this.#peerSockets = new WebSocketServer({ noServer: true, maxPayload: peerFrameBytesMax, perMessageDeflate: false })
     this.#peers = new PeerNetwork({
@@ -198,6 +201,7 @@ class Node implements ClustronNode {
       ...(this.config.electionTicks === undefined ? {} : { electionTicks: this.config.electionTicks }),
       ...(this.config.snapshotEntries === undefined ? {} : { snapshotEntries: this.config.snapshotEntries }),
       onLog: (level, message, fields) => logger[level](fields ?? {}, message),
+      observer: this.metrics.replicaObserver(store),
       onMembers: (members) => {
         this.#members.set(store, members)
         this.#peers.setMembers(Object.assign({}, ...this.#members.values()) as Record<string, string>)
@@ -271,7 +275,10 @@ class Node implements ClustronNode {
     const logger = this.logger.child({ connection: ++this.#sequence, address })
     const connection = new ClientConnection(
       {
-        send: (frame, written) => webSocket.send(frame, { binary: true }, () => written()),
+        send: (frame, written) => {
+          this.metrics.bytes('out', frame.length)
+          webSocket.send(frame, { binary: true }, () => written())
+        },
         get bufferedBytes() {
           return webSocket.bufferedAmount
         },

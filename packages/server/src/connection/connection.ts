@@ -24,6 +24,7 @@ import {
   type StatusResult,
 } from '@clustron/protocol'
 import type { Logger } from 'pino'
+import type { NodeMetrics } from '../metrics.js'
 import type { MemberInfo } from '../replica/store-replica.js'
 import type { StoreHost } from '../store-host.js'
 import { Outbox, type OutboxSocket } from './outbox.js'
@@ -45,6 +46,7 @@ export interface ConnectionContext {
   /** Times the handshake and idle timeouts (not the stores' clock: store time may be a test's ManualClock). */
   readonly clock: Clock
   readonly logger: Logger
+  readonly metrics?: NodeMetrics | undefined
 }
 
 type State = 'handshake' | 'open' | 'draining' | 'closed'
@@ -100,6 +102,7 @@ export class ClientConnection implements WatchOwner {
   receive(frame: Uint8Array): void {
     if (this.#state === 'closed') return
     this.#lastReceivedAt = this.context.clock.now()
+    this.context.metrics?.bytes('in', frame.length)
     let messages: unknown[]
     try {
       messages = decodeFrame(frame)
@@ -200,11 +203,11 @@ export class ClientConnection implements WatchOwner {
   #request(message: Request, host: StoreHost): void {
     switch (message.type) {
       case 'write':
-        return this.#track(message.id, () => host.replica.propose(message.command))
+        return this.#track(message.id, () => host.replica.propose(message.command), message.command.type)
       case 'read':
-        return this.#track(message.id, () => host.replica.read(message.query, message.consistency ?? 'linearizable'))
+        return this.#track(message.id, () => host.replica.read(message.query, message.consistency ?? 'linearizable'), message.query.type)
       case 'status':
-        return this.#track(message.id, () => this.#status(host))
+        return this.#track(message.id, () => this.#status(host), 'status')
       case 'watch':
         return this.#watch(message.id, message.watchId, message.request, host)
       case 'unwatch': {
@@ -223,7 +226,7 @@ export class ClientConnection implements WatchOwner {
       case 'ping':
         return this.#respond(message.id, null)
       case 'admin':
-        return this.#track(message.id, () => this.#admin(message.action, host))
+        return this.#track(message.id, () => this.#admin(message.action, host), message.action.kind)
     }
   }
 
@@ -238,7 +241,7 @@ export class ClientConnection implements WatchOwner {
   }
 
   /** Runs an asynchronous request within the in-flight bound and answers it when it settles. */
-  #track(id: number, run: () => Promise<unknown>): void {
+  #track(id: number, run: () => Promise<unknown>, op: string): void {
     const limit = this.context.limits.requestsInFlightMax
     if (this.#inFlight >= limit) {
       throw new ResourceExhaustedError(`${this.#inFlight} requests are in flight on this connection (limit ${limit}); wait for answers before sending more`, {
@@ -252,9 +255,19 @@ export class ClientConnection implements WatchOwner {
       running = Promise.reject(error)
     }
     this.#inFlight++
+    const metrics = this.context.metrics
+    const startedAt = metrics === undefined ? 0 : performance.now()
+    const store = this.#host?.name ?? ''
     running.then(
-      (result) => this.#settled(() => this.#respond(id, result)),
-      (error: unknown) => this.#settled(() => this.#fail(id, this.#errorData(error))),
+      (result) => {
+        metrics?.request(store, op, 'ok', (performance.now() - startedAt) / 1000)
+        this.#settled(() => this.#respond(id, result))
+      },
+      (error: unknown) => {
+        const data = this.#errorData(error)
+        metrics?.request(store, op, data.code, (performance.now() - startedAt) / 1000)
+        this.#settled(() => this.#fail(id, data))
+      },
     )
   }
 

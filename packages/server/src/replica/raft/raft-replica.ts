@@ -60,6 +60,8 @@ export interface RaftReplicaOptions {
   onApplyEntry?(entry: Entry): void
   /** Called when this replica installs a snapshot received from the leader. */
   onInstallSnapshot?(snapshot: Snapshot): void
+  /** Timings and sizes for metrics. */
+  observer?: { synced(durationMs: number): void; batched(commands: number): void; snapshotted(durationMs: number, bytes: number): void; roleChanged(role: string): void }
 }
 
 const defaults = { tickMs: 100, electionTicks: 10, heartbeatTicks: 1, snapshotEntries: 10_000, snapshotLogBytes: 64 << 20, retainEntries: 5_000, requestTimeoutMs: 10_000, batchBytesMax: 1 << 20 }
@@ -356,6 +358,7 @@ export class RaftReplica implements StoreReplica, ReplicaCluster {
 
   #proposeBatch(batch: QueuedProposal[]): void {
     const data = encodeBatch({ proposer: this.#proposer, now: this.#options.clock.now(), commands: batch.map((item) => [item.id, item.command]) })
+    this.#options.observer?.batched(batch.length)
     try {
       this.#raw.propose(data)
     } catch (error) {
@@ -406,7 +409,11 @@ export class RaftReplica implements StoreReplica, ReplicaCluster {
     if (ready.hardState !== undefined) this.#memory.setHardState(ready.hardState)
     if (ready.entries.length > 0 || ready.hardState !== undefined) {
       this.#options.log.append(ready.entries, ready.hardState)
-      if (ready.mustSync) await this.#options.log.sync()
+      if (ready.mustSync) {
+        const startedAt = performance.now()
+        await this.#options.log.sync()
+        this.#options.observer?.synced(performance.now() - startedAt)
+      }
     }
   }
 
@@ -506,6 +513,7 @@ export class RaftReplica implements StoreReplica, ReplicaCluster {
     const due = this.#appliedIndex - this.#snapshotIndex >= this.#options.snapshotEntries || this.#appliedBytes >= this.#options.snapshotLogBytes
     if (!due || this.#closed) return
     const index = this.#appliedIndex
+    const startedAt = performance.now()
     const data = encodeSnapshotPayload({ machine: this.#machine.snapshot(), members: this.#members })
     const snapshot = this.#memory.createSnapshot(index, this.#confState, data)
     await this.#options.log.saveSnapshot(snapshot)
@@ -516,12 +524,14 @@ export class RaftReplica implements StoreReplica, ReplicaCluster {
       this.#memory.compact(compactTo)
       await this.#options.log.compact(compactTo)
     }
+    this.#options.observer?.snapshotted(performance.now() - startedAt, data.length)
     this.#log('info', 'snapshot taken', { index, revision: this.#machine.revision, bytes: data.length })
   }
 
   #roleChanged(role: string, leader: string | undefined): void {
     const wasLeader = this.#role === 'leader'
     this.#role = role === 'preCandidate' ? 'candidate' : (role as ReplicaStatus['role'])
+    if ((this.#role === 'leader') !== wasLeader) this.#options.observer?.roleChanged(this.#role)
     this.#leader = leader
     if (this.#role === 'leader' && !wasLeader) {
       this.#leaseExtended = false
