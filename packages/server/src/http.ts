@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { NodeMetrics } from './metrics.js'
+import { serveDashboard } from './static-files.js'
 import type { MemberInfo, ReplicaRole } from './replica/store-replica.js'
 import type { StoreHost } from './store-host.js'
 
@@ -24,6 +25,15 @@ export function health(nodeId: string, stopping: boolean, uptimeMs: number, stor
 /** Answers plain HTTP requests: `/health`, `/metrics` (Prometheus); everything else is 404. */
 export function handleHttp(request: IncomingMessage, response: ServerResponse, report: () => Health, metrics?: NodeMetrics): void {
   const path = (request.url ?? '/').split('?')[0]
+  if (path === '/api/stats' && metrics !== undefined) {
+    metrics.stats().then((stats) => json(response, 200, stats), (error: unknown) => json(response, 500, { error: (error as Error).message }))
+    return
+  }
+  if (path !== undefined && (path === '/' || path === '/index.html' || path.startsWith('/assets/') || path === '/favicon.svg')) {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return json(response, 405, { error: 'the dashboard is read with GET' })
+    void serveDashboard(path, response)
+    return
+  }
   if (path === '/metrics' && metrics !== undefined) {
     metrics.render().then(
       (text) => {
@@ -39,7 +49,7 @@ export function handleHttp(request: IncomingMessage, response: ServerResponse, r
     const body = report()
     return json(response, body.status === 'ok' ? 200 : 503, body)
   }
-  json(response, 404, { error: `no such path ${path ?? ''}; try /health` })
+  json(response, 404, { error: `no such path ${path ?? ''}; try / (dashboard), /health or /metrics` })
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {

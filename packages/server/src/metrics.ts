@@ -1,6 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { StoreHost } from './store-host.js'
 
+/** Cumulative request statistics of each store (counts since the node started). */
+export interface StoreStats {
+  at: number
+  stores: Record<string, { requests: number; errors: number; byOp: Record<string, number>; latency: { buckets: number[]; counts: number[]; count: number; sumSeconds: number } }>
+}
+
 /** What the replica reports as it works (fsync and snapshot timings, batch sizes, leader changes). */
 export interface ReplicaObserver {
   synced(durationMs: number): void
@@ -66,6 +72,40 @@ export class NodeMetrics {
       },
       roleChanged: () => this.#leaderChanges.inc({ store }),
     }
+  }
+
+  /**
+   * Per-store request counters and latency histograms as JSON, for the dashboard's live charts: it
+   * samples this every second and derives ops/s and percentiles from the differences.
+   */
+  async stats(): Promise<StoreStats> {
+    const out: StoreStats = { at: Date.now(), stores: {} }
+    const store = (name: string) => (out.stores[name] ??= { requests: 0, errors: 0, byOp: {}, latency: { buckets: [], counts: [], count: 0, sumSeconds: 0 } })
+    for (const value of (await this.#requests.get()).values) {
+      const entry = store(String(value.labels.store))
+      entry.requests += value.value
+      if (value.labels.outcome !== 'ok') entry.errors += value.value
+      const op = String(value.labels.op)
+      entry.byOp[op] = (entry.byOp[op] ?? 0) + value.value
+    }
+    const cumulative = new Map<string, Map<number, number>>()
+    for (const value of (await this.#requestSeconds.get()).values) {
+      const entry = store(String(value.labels.store))
+      if (value.metricName === 'clustron_request_duration_seconds_count') entry.latency.count += value.value
+      if (value.metricName === 'clustron_request_duration_seconds_sum') entry.latency.sumSeconds += value.value
+      const bound = Number((value.labels as Record<string, string | number | undefined>).le)
+      if (value.metricName === 'clustron_request_duration_seconds_bucket' && Number.isFinite(bound)) {
+        const byBound = cumulative.get(String(value.labels.store)) ?? new Map<number, number>()
+        cumulative.set(String(value.labels.store), byBound)
+        byBound.set(bound, (byBound.get(bound) ?? 0) + value.value)
+      }
+    }
+    for (const [name, byBound] of cumulative) {
+      const bounds = [...byBound.keys()].sort((a, b) => a - b)
+      store(name).latency.buckets = bounds
+      store(name).latency.counts = bounds.map((bound) => byBound.get(bound)!)
+    }
+    return out
   }
 
   render(): Promise<string> {

@@ -66,3 +66,29 @@ describe('/metrics', () => {
     client.close()
   })
 })
+
+describe('/api/stats and the dashboard route', () => {
+  it('gives per-store request counts and a latency histogram as JSON', async () => {
+    node = await startNode({ port: 0, stores: ['orders'] })
+    const { client } = await RawClient.connected(node.port, 'orders')
+    for (let id = 1; id <= 3; id++) client.send({ type: 'write', id, command: { type: 'put', key: `k${id}`, value: value('v') } })
+    for (let id = 1; id <= 3; id++) await client.answer(id)
+    const stats = (await (await fetch(`http://127.0.0.1:${node.port}/api/stats`)).json()) as { stores: Record<string, { requests: number; errors: number; byOp: Record<string, number>; latency: { count: number; buckets: number[]; counts: number[] } }> }
+    const orders = stats.stores.orders!
+    expect(orders).toMatchObject({ requests: 3, errors: 0, byOp: { put: 3 } })
+    expect(orders.latency.count).toBe(3)
+    expect(orders.latency.counts.at(-1)).toBe(3)
+    expect(orders.latency.buckets.length).toBe(orders.latency.counts.length)
+    client.close()
+  })
+
+  it('serves the dashboard at / (or says how to build it) and never a file outside it', async () => {
+    node = await startNode({ port: 0 })
+    const page = await fetch(`http://127.0.0.1:${node.port}/`)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toMatch(/text\/html/)
+    expect(await page.text()).toMatch(/Clustron/)
+    expect((await fetch(`http://127.0.0.1:${node.port}/assets/..%2f..%2fpackage.json`)).status).toBe(404)
+    expect((await fetch(`http://127.0.0.1:${node.port}/assets/missing.js`)).status).toBe(404)
+  })
+})
