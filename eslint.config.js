@@ -57,7 +57,7 @@ const pureGlobals = {
 const nodeImports = [{ group: ['node:*', 'fs', 'path', 'net', 'http', 'https', 'os', 'child_process', 'crypto', 'ws'], message: 'Pure code does no I/O and imports no Node built-ins.' }]
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', 'apps/dashboard/public/**', '**/*.d.ts'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', 'apps/dashboard/public/**', 'packages/server/dashboard/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

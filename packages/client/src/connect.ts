@@ -16,12 +16,29 @@ export interface RemoteConnectOptions {
   /** `host:port` of any nodes of the cluster. */
   seeds: string[]
   store: string
-  token?: string
-  /** TLS (`clustrons://`): `ca` to trust a private CA. */
-  tls?: boolean | { ca?: string | Uint8Array }
+  /**
+   * The credential the node checks at the handshake. A function is asked again for each new
+   * connection, so a token that expires can be replaced; a plain string that the node refuses (or
+   * that expires) ends the store handle with UnauthenticatedError — connect again with a new one.
+   */
+  token?: string | TokenProvider
+  /**
+   * TLS (`clustrons://`). `ca`: trust a private CA (PEM); `cert` and `key`: a client certificate for
+   * nodes that ask for one. Node only: browsers use their own trust store and certificates.
+   */
+  tls?: boolean | RemoteTlsOptions
   requestTimeoutMs?: number
   /** The store's time as the client sees it (lease keep-alive, lock waits); tests share a ManualClock with an in-process node. */
   clock?: Clock
+}
+
+/** Returns the token to present on a new connection (e.g. a fresh one from an identity service). */
+export type TokenProvider = () => string | Promise<string>
+
+export interface RemoteTlsOptions {
+  ca?: string | Uint8Array
+  cert?: string | Uint8Array
+  key?: string | Uint8Array
 }
 
 export type ConnectOptions = InProcConnectOptions | RemoteConnectOptions

@@ -9,7 +9,7 @@
 export { connect, defaultUrl, parseUrl } from './connect.js'
 export { ClusterAdmin } from './admin.js'
 export type { Member } from './admin.js'
-export type { ConnectOptions, InProcConnectOptions, RemoteConnectOptions } from './connect.js'
+export type { ConnectOptions, InProcConnectOptions, RemoteConnectOptions, RemoteTlsOptions, TokenProvider } from './connect.js'
 export {
   ClosedError,
   ClustronError,

@@ -92,7 +92,10 @@ export const welcomeSchema = z.object({
   /** Addresses of the store's members: clients add them to their seeds (a crashed seed is not the end). */
   members: z.array(z.string()).exactOptional(),
 })
-/** The handshake failed (version, store, token); the node closes the connection right after. */
+/**
+ * The node refuses the connection: at the handshake (version, store, credentials), or later when the
+ * connection's credentials expire (UNAUTHENTICATED). The node closes the connection right after.
+ */
 export const refusedSchema = z.object({ type: z.literal('refused'), error: errorDataSchema })
 // `result` is absent when it is undefined (a get of a missing key): the encoder omits undefined fields.
 export const resultSchema = z.object({ type: z.literal('result'), id: idSchema, result: z.unknown().optional() })

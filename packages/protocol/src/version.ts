@@ -28,6 +28,11 @@ export const closeCodes = {
   slowConsumer: 4006,
   /** The node is shutting down; try another node or reconnect later. */
   shuttingDown: 4007,
+  /**
+   * The connection's credentials expired (or were withdrawn): a `refused` message with
+   * UNAUTHENTICATED comes just before. Reconnecting with the same token cannot help.
+   */
+  unauthenticated: 4008,
   /** A peer (client or node) sent a frame larger than the frame limit (the WebSocket standard code). */
   tooLarge: 1009,
 } as const

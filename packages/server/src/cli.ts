@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { ConfigError, flags, loadConfig, unknownEnvironment, envName } from './config/load.js'
+import { runSubcommand, subcommandHelp } from './commands.js'
 import { startNode, type ClustronNode, type NodeOptions, type StoreOptions } from './node.js'
 
 export interface CliIo {
@@ -18,6 +20,7 @@ export const exitCodes = { ok: 0, failed: 1, badConfig: 2 } as const
  * starts the node and returns it; the caller decides how to wait (the bin waits for a signal).
  */
 export async function runCli(io: CliIo): Promise<{ code: number; node?: ClustronNode }> {
+  if (io.argv[0] === 'token' || io.argv[0] === 'certs') return { code: await runSubcommand(io) }
   let loaded
   try {
     loaded = loadConfig(io)
@@ -47,6 +50,13 @@ export async function runCli(io: CliIo): Promise<{ code: number; node?: Clustron
   if (config.watchHistory !== undefined) options.watchHistory = config.watchHistory
   if (config.limits !== undefined) options.limits = config.limits
   if (config.token !== undefined) options.token = config.token
+  if (config.authKey !== undefined) options.authKey = resolve(io.cwd, config.authKey)
+  if (config.tokens !== undefined) options.tokens = config.tokens
+  if (config.insecure !== undefined) options.insecure = config.insecure
+  if (config.tlsCert !== undefined) options.tlsCert = resolve(io.cwd, config.tlsCert)
+  if (config.tlsKey !== undefined) options.tlsKey = resolve(io.cwd, config.tlsKey)
+  if (config.tlsCa !== undefined) options.tlsCa = resolve(io.cwd, config.tlsCa)
+  if (config.tlsClientAuth !== undefined) options.tlsClientAuth = config.tlsClientAuth
   if (config.peers !== undefined) options.peers = config.peers
   if (config.join !== undefined) options.join = config.join
   if (config.clusterSecret !== undefined) options.clusterSecret = config.clusterSecret
@@ -55,6 +65,7 @@ export async function runCli(io: CliIo): Promise<{ code: number; node?: Clustron
   if (config.tickMs !== undefined) options.tickMs = config.tickMs
   if (config.electionTicks !== undefined) options.electionTicks = config.electionTicks
   if (config.snapshotEntries !== undefined) options.snapshotEntries = config.snapshotEntries
+  if (config.clockOffsetMs !== undefined) options.clockOffsetMs = config.clockOffsetMs
   for (const name of unknownEnvironment(io.env)) io.stderr(`clustron-server: ignoring unknown environment variable ${name}\n`)
   try {
     return { code: exitCodes.ok, node: await startNode(options) }
@@ -66,19 +77,21 @@ export async function runCli(io: CliIo): Promise<{ code: number; node?: Clustron
 }
 
 function helpText(): string {
-  const lines = Object.entries(flags).map(([flag, spec]) => {
+  const lines = Object.entries(flags).filter(([, spec]) => !('hidden' in spec)).map(([flag, spec]) => {
     const usage = spec.type === 'boolean' ? flag : `${flag} <value>`
     return `  --${usage.padEnd(24)} ${spec.help}\n${' '.repeat(29)}(env ${envName(flag)}, config key ${spec.key})`
   })
   return `clustron-server — run a Clustron node
 
 Usage: clustron-server [options]
+       clustron-server token create|key ...   clustron-server certs create ...
 
 Options:
 ${lines.join('\n')}
   -h, --help                 show this help
   --version                  print the version
 
+${subcommandHelp}
 Flags override CLUSTRON_* variables, which override the --config file, which overrides the defaults.
 Stop with SIGTERM or SIGINT: in-flight requests finish, watches end with UNAVAILABLE, then exit 0.
 `

@@ -10,7 +10,15 @@
  * ```
  */
 export { startNode } from './node.js'
-export type { ClustronNode, NodeOptions, StoreOptions } from './node.js'
+export type { ClustronNode, NodeOptions, StaticTokenOptions, StoreOptions } from './node.js'
+export { createToken, parseDuration, tokenAudience } from './auth/tokens.js'
+export type { CreateTokenOptions } from './auth/tokens.js'
+export { authAlgorithms, generateAuthKey } from './auth/keys.js'
+export type { AuthAlgorithm } from './auth/keys.js'
+export { roles } from './auth/roles.js'
+export type { Role, StoreGrants } from './auth/roles.js'
+export { createCerts } from './tls/certs.js'
+export type { CertFiles, CreateCertsOptions } from './tls/certs.js'
 export type { Health } from './http.js'
 export { ConfigError, loadConfig } from './config/load.js'
 export type { CommandLine, ConfigSources } from './config/load.js'

@@ -7,3 +7,5 @@ export type { DurableLog, RaftReplicaOptions } from './replica/raft/raft-replica
 export { decodeBatch, encodeBatch } from './replica/raft/log-codec.js'
 export type { ProposalBatch } from './replica/raft/log-codec.js'
 export type { AppliedOutput, ReplicaStatus, StoreReplica } from './replica/store-replica.js'
+export { inspectNode } from './node.js'
+export type { NodeInternals } from './node.js'

@@ -1,13 +1,17 @@
 import { randomInt, randomUUID } from 'node:crypto'
 import { accessSync, constants, mkdirSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
+import { isIP, type AddressInfo, type Socket } from 'node:net'
 import { join, resolve } from 'node:path'
 import { InvalidArgumentError, resolveLimits, type Clock, type Limits } from '@clustron/core'
 import { systemClock } from '@clustron/core/internal'
 import { clientPath, closeCodes, describeIssues } from '@clustron/protocol'
 import { pino, type Logger } from 'pino'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { Authenticator, sha256, type StaticToken } from './auth/authenticator.js'
+import { loadAuthKey } from './auth/keys.js'
+import { normaliseGrants, type StoreGrants } from './auth/roles.js'
 import { configSchema, type LogLevel, type ParsedConfig } from './config/schema.js'
 import { ClientConnection, type ConnectionContext } from './connection/connection.js'
 import { PeerNetwork } from './cluster/peer-network.js'
@@ -18,7 +22,9 @@ import { RaftReplica } from './replica/raft/raft-replica.js'
 import { SingleReplica } from './replica/single-replica.js'
 import type { StoreReplica } from './replica/store-replica.js'
 import { openReplicaStorage } from './storage/index.js'
+import { machineSnapshots } from './replica/machine-access.js'
 import { StoreHost } from './store-host.js'
+import { certificateIdentity, loadTls, type NodeTls } from './tls/tls-files.js'
 
 export interface StoreOptions {
   name: string
@@ -42,8 +48,20 @@ export interface NodeOptions {
   watchHistory?: number
   /** Node-wide limits (frame size, connections, timeouts) and defaults of every store's. */
   limits?: Partial<Limits>
-  /** When set, clients must present this token in the handshake. */
+  /** When set, clients must present this token in the handshake (it may do everything). */
   token?: string
+  /** File with the key tokens are verified with (HS256 secret, or PEM: Ed25519 → EdDSA, P-256 → ES256); see createToken. */
+  authKey?: string
+  /** Static tokens: each the token (or its hex SHA-256), a subject, and roles per store (`{ orders: ['write'], '*': ['read'] }`). */
+  tokens?: StaticTokenOptions[]
+  /** Listen on a non-loopback host without authentication (refused otherwise). */
+  insecure?: boolean
+  /** TLS (PEM files): the node's certificate and key; `tlsCa` verifies client and peer certificates (peers then use mTLS). */
+  tlsCert?: string
+  tlsKey?: string
+  tlsCa?: string
+  /** Client certificates: 'required', 'optional' (checked when presented) or 'off' (default). */
+  tlsClientAuth?: 'required' | 'optional' | 'off'
   /** Default 'silent' (the CLI passes 'info'). Ignored when `logger` is given. */
   logLevel?: LogLevel
   logger?: Logger
@@ -68,13 +86,23 @@ export interface NodeOptions {
   electionTicks?: number
   /** Snapshot and compact a store's log every this many entries. */
   snapshotEntries?: number
+  /** TEST ONLY: the stores' clock (when `clock` is not given) is the system clock plus this (fault tests skew a node). */
+  clockOffsetMs?: number
+}
+
+export interface StaticTokenOptions {
+  /** The token (at least 16 characters), or `sha256`: its hex SHA-256, so the config holds no secret. */
+  token?: string | undefined
+  sha256?: string | undefined
+  subject: string
+  stores: StoreGrants
 }
 
 export interface ClustronNode {
   readonly nodeId: string
   readonly host: string
   readonly port: number
-  /** `clustron://host:port`; append `/<store>` to connect. */
+  /** `clustron://host:port` (`clustrons://` with TLS); append `/<store>` to connect. */
   readonly url: string
   readonly stores: readonly string[]
   health(): Health
@@ -91,9 +119,12 @@ export interface ClustronNode {
 export async function startNode(options: NodeOptions = {}): Promise<ClustronNode> {
   const config = validateOptions(options)
   const limits = resolveLimits(config.limits as Partial<Limits> | undefined)
+  const tls = loadTls(config)
+  const auth = buildAuthenticator(config, tls)
+  checkExposure(config, auth, tls)
   const logger = options.logger ?? pino({ level: config.logLevel, base: { nodeId: config.nodeId } })
   if (config.data !== undefined) prepareDataDirectory(config.data)
-  const clock = options.clock ?? systemClock
+  const clock = options.clock ?? (config.clockOffsetMs === undefined || config.clockOffsetMs === 0 ? systemClock : offsetClock(config.clockOffsetMs))
   const stores = config.stores.map((store) => resolveStore(store, config))
   const names = new Set<string>()
   for (const { name } of stores) {
@@ -104,7 +135,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ClustronNode
   if (!replicated && (config.peers !== undefined || config.join === true)) {
     throw new InvalidArgumentError('invalid config: peers and join need a durable node: give --data (and not --memory)')
   }
-  const node = new Node(config, limits, logger, options.connectionClock ?? systemClock, options.shutdownTimeoutMs ?? 10_000)
+  const node = new Node(config, limits, logger, options.connectionClock ?? systemClock, options.shutdownTimeoutMs ?? 10_000, auth, tls)
   await node.listen(config.host, config.port)
   try {
     for (const { name, storeLimits } of stores) {
@@ -118,7 +149,34 @@ export async function startNode(options: NodeOptions = {}): Promise<ClustronNode
     throw error
   }
   node.ready()
+  nodes.set(node, node)
   return node
+}
+
+/** Nodes by their public handle, for `inspectNode` (tests and diagnostics). */
+const nodes = new WeakMap<ClustronNode, Node>()
+
+/** What `@clustron/server/internal` shows of a running node. */
+export interface NodeInternals {
+  readonly replicas: ReadonlyMap<string, StoreReplica>
+  /** The bytes of a store's machine state on this node (StoreMachine.snapshot). */
+  snapshot(store: string): Uint8Array
+}
+
+/** Looks inside a node started by startNode: its replicas and their machine state (tests only). */
+export function inspectNode(handle: ClustronNode): NodeInternals {
+  const node = nodes.get(handle)
+  if (node === undefined) throw new Error('not a node started by startNode')
+  const replicas = new Map([...node.hosts].map(([name, host]) => [name, host.replica]))
+  return {
+    replicas,
+    snapshot(store) {
+      const replica = replicas.get(store)
+      const snapshot = replica === undefined ? undefined : machineSnapshots.get(replica)
+      if (snapshot === undefined) throw new Error(`no machine state for store '${store}'`)
+      return snapshot()
+    },
+  }
 }
 
 /** Peer frames may carry a whole snapshot (Raft sends one as a single message). */
@@ -129,6 +187,8 @@ class Node implements ClustronNode {
   readonly host: string
   #port = 0
   readonly #server: Server
+  readonly #auth: Authenticator | undefined
+  readonly #tls: NodeTls | undefined
   readonly #sockets: WebSocketServer
   readonly #peerSockets: WebSocketServer
   readonly #connections = new Set<ClientConnection>()
@@ -147,14 +207,39 @@ class Node implements ClustronNode {
     private readonly config: ParsedConfig,
     readonly limits: Readonly<Limits>,
     private readonly logger: Logger,
-    connectionClock: Clock,
+    private readonly connectionClock: Clock,
     private readonly shutdownTimeoutMs: number,
+    auth: Authenticator | undefined,
+    tls: NodeTls | undefined,
   ) {
     this.nodeId = config.nodeId
     this.host = config.host
+    this.#auth = auth
+    this.#tls = tls
     this.metrics = new NodeMetrics(config.nodeId, () => this.hosts, () => this.#connections.size)
-    this.#context = { nodeId: config.nodeId, stores: this.hosts, limits, token: config.token, clock: connectionClock, logger, metrics: this.metrics }
-    this.#server = createServer((request, response) => handleHttp(request, response, () => this.health(), this.metrics))
+    this.#context = { nodeId: config.nodeId, stores: this.hosts, limits, auth, clock: connectionClock, logger, metrics: this.metrics }
+    const serve = (request: IncomingMessage, response: ServerResponse) => this.#http(request, response)
+    // Slow-loris bounds: a connection has the handshake timeout to send its request headers (checked
+    // every second), and the node holds a bounded number of sockets, upgraded or not.
+    const httpOptions = { headersTimeout: limits.handshakeTimeoutMs, requestTimeout: limits.handshakeTimeoutMs, connectionsCheckingInterval: Math.min(1_000, limits.handshakeTimeoutMs) }
+    this.#server =
+      tls === undefined
+        ? createServer(httpOptions, serve)
+        : createTlsServer(
+            {
+              ...httpOptions,
+              cert: tls.cert,
+              key: tls.key,
+              ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+              // Certificates are checked per endpoint (clients by tlsClientAuth, peers always when there is a CA).
+              requestCert: tls.ca !== undefined,
+              rejectUnauthorized: false,
+              minVersion: 'TLSv1.2',
+            },
+            serve,
+          )
+    this.#server.maxConnections = limits.connectionsMax + socketsBeyondClientsMax
+    this.#server.headersTimeout = limits.handshakeTimeoutMs
     this.#sockets = new WebSocketServer({ noServer: true, maxPayload: limits.frameBytesMax, perMessageDeflate: false })
     this.#peerSockets = new WebSocketServer({ noServer: true, maxPayload: peerFrameBytesMax, perMessageDeflate: false })
     this.#peers = new PeerNetwork({
@@ -163,6 +248,7 @@ class Node implements ClustronNode {
       secret: config.clusterSecret,
       logger: logger.child({ component: 'peers' }),
       frameBytesMax: peerFrameBytesMax,
+      tls: tls === undefined ? undefined : { cert: tls.cert, key: tls.key, ca: tls.ca },
       deliver: (store, messages) => {
         const replica = this.hosts.get(store)?.replica
         if (replica instanceof RaftReplica) for (const message of messages) replica.step(message)
@@ -170,6 +256,27 @@ class Node implements ClustronNode {
     })
     this.#server.on('upgrade', (request, socket: Socket, head) => this.#upgrade(request, socket, head))
     this.#server.on('clientError', (_error, socket) => socket.destroy())
+    this.#server.on('tlsClientError', (_error, socket) => socket.destroy())
+  }
+
+  /**
+   * Plain HTTP. With authentication on, `/metrics` and `/api/*` need a credential (a bearer token,
+   * any role: they show counts, never data); `/health` and the dashboard's static files stay open.
+   */
+  #http(request: IncomingMessage, response: ServerResponse): void {
+    const path = (request.url ?? '/').split('?')[0] ?? '/'
+    const auth = this.#auth
+    if (auth === undefined || !(path === '/metrics' || path.startsWith('/api/'))) return handleHttp(request, response, () => this.health(), this.metrics)
+    const header = request.headers.authorization
+    const token = header?.startsWith('Bearer ') === true ? header.slice(7).trim() : undefined
+    auth.authenticate(token, certificateIdentity(request.socket), this.connectionClock.now()).then(
+      () => handleHttp(request, response, () => this.health(), this.metrics),
+      (error: unknown) => {
+        const body = JSON.stringify({ error: (error as Error).message })
+        response.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer realm="clustron"', 'content-length': Buffer.byteLength(body) })
+        response.end(body)
+      },
+    )
   }
 
   /** The address peers and clients use for this node. */
@@ -225,14 +332,19 @@ class Node implements ClustronNode {
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
     }
     if (this.#closing !== undefined) return refuse('503 Service Unavailable')
+    const identity = certificateIdentity(request.socket)
     if (path === peerPath) {
-      this.#peerSockets.handleUpgrade(request, socket, head, (webSocket) => this.#peers.accept(webSocket, request.socket.remoteAddress))
+      // With mTLS a peer without a certificate from the cluster CA does not even get a WebSocket.
+      if (this.#peers.requiresCertificates && identity?.authorized !== true) return refuse('403 Forbidden')
+      this.#peerSockets.handleUpgrade(request, socket, head, (webSocket) => this.#peers.accept(webSocket, request.socket.remoteAddress, identity))
       return
     }
     if (path !== clientPath) return refuse('404 Not Found')
     // Until every store is open, clients would be refused a store this node does host.
     if (!this.#ready) return refuse('503 Service Unavailable')
-    this.#sockets.handleUpgrade(request, socket, head, (webSocket) => this.#accept(webSocket, request.socket.remoteAddress))
+    // An untrusted client certificate is refused by the handshake (UNAUTHENTICATED) when one is required; with 'optional' it is refused here.
+    if (this.#tls?.clientAuth === 'optional' && identity !== undefined && !identity.authorized) return refuse('403 Forbidden')
+    this.#sockets.handleUpgrade(request, socket, head, (webSocket) => this.#accept(webSocket, request.socket.remoteAddress, identity))
   }
 
   get port(): number {
@@ -241,7 +353,7 @@ class Node implements ClustronNode {
 
   get url(): string {
     const host = this.host === '0.0.0.0' || this.host === '::' ? '127.0.0.1' : this.host.includes(':') ? `[${this.host}]` : this.host
-    return `clustron://${host}:${this.#port}`
+    return `${this.#tls === undefined ? 'clustron' : 'clustrons'}://${host}:${this.#port}`
   }
 
   get stores(): readonly string[] {
@@ -271,7 +383,7 @@ class Node implements ClustronNode {
     return health(this.nodeId, this.#closing !== undefined, Date.now() - this.#startedAt, this.hosts)
   }
 
-  #accept(webSocket: WebSocket, address: string | undefined): void {
+  #accept(webSocket: WebSocket, address: string | undefined, certificate: ReturnType<typeof certificateIdentity>): void {
     const logger = this.logger.child({ connection: ++this.#sequence, address })
     const connection = new ClientConnection(
       {
@@ -286,6 +398,7 @@ class Node implements ClustronNode {
       },
       this.#context,
       logger,
+      certificate,
     )
     if (this.#connections.size >= this.limits.connectionsMax) {
       connection.close(closeCodes.tooManyConnections, `node ${this.nodeId} has ${this.#connections.size} connections (limit ${this.limits.connectionsMax}); try another node`)
@@ -336,6 +449,11 @@ class Node implements ClustronNode {
   }
 }
 
+/** Test only: the system clock shifted by `offsetMs` (timers are relative, so they are not shifted). */
+function offsetClock(offsetMs: number): Clock {
+  return { now: () => systemClock.now() + offsetMs, setTimer: (delayMs, callback) => systemClock.setTimer(delayMs, callback) }
+}
+
 function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data)
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data
@@ -353,6 +471,13 @@ function validateOptions(options: NodeOptions): ParsedConfig {
     ...(options.watchHistory === undefined ? {} : { watchHistory: options.watchHistory }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.authKey === undefined ? {} : { authKey: options.authKey }),
+    ...(options.tokens === undefined ? {} : { tokens: options.tokens }),
+    ...(options.insecure === undefined ? {} : { insecure: options.insecure }),
+    ...(options.tlsCert === undefined ? {} : { tlsCert: options.tlsCert }),
+    ...(options.tlsKey === undefined ? {} : { tlsKey: options.tlsKey }),
+    ...(options.tlsCa === undefined ? {} : { tlsCa: options.tlsCa }),
+    ...(options.tlsClientAuth === undefined ? {} : { tlsClientAuth: options.tlsClientAuth }),
     ...(options.peers === undefined ? {} : { peers: options.peers }),
     ...(options.join === undefined ? {} : { join: options.join }),
     ...(options.clusterSecret === undefined ? {} : { clusterSecret: options.clusterSecret }),
@@ -361,10 +486,50 @@ function validateOptions(options: NodeOptions): ParsedConfig {
     ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
     ...(options.electionTicks === undefined ? {} : { electionTicks: options.electionTicks }),
     ...(options.snapshotEntries === undefined ? {} : { snapshotEntries: options.snapshotEntries }),
+    ...(options.clockOffsetMs === undefined ? {} : { clockOffsetMs: options.clockOffsetMs }),
   }
   const parsed = configSchema.safeParse(input)
   if (!parsed.success) throw new InvalidArgumentError(`invalid node options: ${describeIssues(parsed.error)}`)
   return parsed.data
+}
+
+/** Sockets a node holds beyond its client connections: peers, HTTP scrapes, connections not yet upgraded. */
+const socketsBeyondClientsMax = 1_024
+
+/** The authenticator of the config's credentials; undefined when none is configured (the node is open). */
+function buildAuthenticator(config: ParsedConfig, tls: NodeTls | undefined): Authenticator | undefined {
+  const key = config.authKey === undefined ? undefined : loadAuthKey(resolve(config.authKey))
+  const tokens: StaticToken[] = (config.tokens ?? []).map((token) => ({
+    sha256: token.sha256 !== undefined ? Buffer.from(token.sha256, 'hex') : sha256(token.token!),
+    subject: token.subject,
+    grants: normaliseGrants(token.stores),
+  }))
+  if (config.token !== undefined) tokens.push({ sha256: sha256(config.token), subject: 'token', grants: { '*': 'admin' } })
+  const clientCertificates = tls?.clientAuth ?? 'off'
+  if (key === undefined && tokens.length === 0 && clientCertificates !== 'required') return undefined
+  return new Authenticator({ key, tokens, clientCertificates })
+}
+
+/** Whether `host` only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  const address = host.replace(/^\[|\]$/g, '')
+  if (address.toLowerCase() === 'localhost') return true
+  if (isIP(address) === 4) return address.startsWith('127.')
+  if (isIP(address) === 6) return address === '::1' || /^::ffff:127\./i.test(address)
+  return false
+}
+
+/** A node reachable from other machines must authenticate clients (and peers), unless told --insecure. */
+function checkExposure(config: ParsedConfig, auth: Authenticator | undefined, tls: NodeTls | undefined): void {
+  if (isLoopback(config.host) || config.insecure === true) return
+  const problems: string[] = []
+  if (auth === undefined) problems.push('clients are not authenticated (give --auth-key, tokens in the config, --token, or --tls-client-auth required)')
+  const clustered = config.join === true || (config.peers !== undefined && Object.keys(config.peers).length > 1)
+  if (clustered && config.clusterSecret === undefined && tls?.ca === undefined) problems.push('peers are not authenticated (give --cluster-secret, or --tls-ca for mTLS)')
+  if (problems.length === 0) return
+  throw new InvalidArgumentError(
+    `invalid config: the node listens on ${config.host}, which is not loopback, but ${problems.join(', and ')}: anyone who can reach the port could read and change every store. Configure authentication, or pass --insecure to run without it`,
+  )
 }
 
 /** Limits that govern connections, not a store's machine: set them node-wide. */

@@ -34,13 +34,16 @@ export async function openBackend(options: RemoteConnectOptions, internals: Remo
   const requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs
   if (!Number.isSafeInteger(requestTimeoutMs) || requestTimeoutMs < 1) throw new InvalidArgumentError(`requestTimeoutMs must be a positive integer, got ${String(requestTimeoutMs)}`)
   const tls = options.tls !== undefined && options.tls !== false
-  const ca = typeof options.tls === 'object' ? options.tls.ca : undefined
+  const tlsFiles = typeof options.tls === 'object' ? options.tls : {}
+  if (options.token !== undefined && typeof options.token !== 'string' && typeof options.token !== 'function') {
+    throw new InvalidArgumentError('token must be a string or a function returning one')
+  }
   const backend = new RemoteBackend({
     seeds,
     store: options.store,
     token: options.token,
     tls,
-    ca,
+    tlsFiles,
     requestTimeoutMs,
     connectTimeoutMs: internals.connectTimeoutMs ?? requestTimeoutMs,
     clock: options.clock ?? systemClock,

@@ -1,4 +1,4 @@
-import { ClosedError, UnavailableError, type ClustronError, type Clock, type Limits, type StoreStatus, type Timer } from '@clustron/core'
+import { ClosedError, UnauthenticatedError, UnavailableError, type ClustronError, type Clock, type Limits, type StoreStatus, type Timer } from '@clustron/core'
 import {
   errorFromData,
   systemEnvironment,
@@ -17,6 +17,7 @@ import {
   type WatchSubscription,
 } from '@clustron/core/internal'
 import { adminResultSchema, clientPath, protocolVersion, statusResultSchema, type AdminAction, type Member, type StatusResult } from '@clustron/protocol'
+import type { RemoteTlsOptions, TokenProvider } from '../connect.js'
 import type { TransportFactory } from '../transport/transport.js'
 import { acceptCommandResult, acceptQueryResult, acceptWatchResult, acceptWith } from './accept.js'
 import { backoffDelayMs, type BackoffOptions } from './backoff.js'
@@ -27,9 +28,10 @@ import { HandshakeRefused, Session, type Push } from './session.js'
 export interface RemoteBackendOptions {
   seeds: readonly string[]
   store: string
-  token: string | undefined
+  token: string | TokenProvider | undefined
   tls: boolean
-  ca: string | Uint8Array | undefined
+  /** CA, client certificate and key for wss:// (Node). */
+  tlsFiles: RemoteTlsOptions
   requestTimeoutMs: number
   /** How long the first connection may take across all seeds before connect() gives up. */
   connectTimeoutMs: number
@@ -72,6 +74,13 @@ export class RemoteBackend implements StoreBackend, WatchHost {
   readonly #learned = new Set<string>()
   /** Redirects followed without reaching a leader: past a few, back off (nodes disagreeing during an election). */
   #redirects = 0
+  /** The credentials were refused or expired for good: every call fails with this. */
+  #fatal: ClustronError | undefined
+  /** The token of the current (or last) connection attempt, and the last one a node refused. */
+  #token: string | undefined
+  #refusedToken: string | undefined
+  /** Credential refusals since the last welcome (a token provider gets a few chances to give a good one). */
+  #authFailures = 0
 
   constructor(private readonly options: RemoteBackendOptions) {
     this.env = systemEnvironment(options.clock)
@@ -107,7 +116,8 @@ export class RemoteBackend implements StoreBackend, WatchHost {
     if (this.#closed) throw closedError()
     const watch = new RemoteWatch(++this.#watchSequence, request, sink, this, this.options.connectionClock, this.options.requestTimeoutMs)
     this.#watches.set(watch.watchId, watch)
-    if (this.#session !== undefined) this.register(watch)
+    if (this.#fatal !== undefined) watch.fail(this.#fatal)
+    else if (this.#session !== undefined) this.register(watch)
     return watch
   }
 
@@ -191,7 +201,10 @@ export class RemoteBackend implements StoreBackend, WatchHost {
       resolve: (result) => watch.registeredAt((result as { revision: number }).revision),
       // UNAVAILABLE: the connection dropped or the node is going away; the next connection registers it again.
       reject: (error) => {
-        if (error.code !== 'UNAVAILABLE' && error.code !== 'CLOSED') watch.fail(error)
+        const retryAfterMs = error.code === 'RESOURCE_EXHAUSTED' ? error.details.retryAfterMs : undefined
+        // Over the connection's request rate: not registered; try again when the node says.
+        if (retryAfterMs !== undefined) this.options.connectionClock.setTimer(retryAfterMs, () => this.register(watch))
+        else if (error.code !== 'UNAVAILABLE' && error.code !== 'CLOSED') watch.fail(error)
       },
     })
   }
@@ -207,6 +220,7 @@ export class RemoteBackend implements StoreBackend, WatchHost {
 
   #call(body: Call['body'], accept: Call['accept'], bounded: boolean): Promise<unknown> {
     if (this.#closed) return Promise.reject(closedError())
+    if (this.#fatal !== undefined) return Promise.reject(this.#fatal)
     return new Promise((resolve, reject) => {
       const call: Call = {
         body,
@@ -237,8 +251,21 @@ export class RemoteBackend implements StoreBackend, WatchHost {
    * call goes again — to the leader when one was named — until its deadline.
    */
   #retry(call: Call, error: ClustronError): boolean {
-    if (error.code !== 'UNAVAILABLE' || this.#closed) return false
+    if (this.#closed) return false
     const { connectionClock } = this.options
+    const retryAfterMs = error.code === 'RESOURCE_EXHAUSTED' ? error.details.retryAfterMs : undefined
+    if (retryAfterMs !== undefined) {
+      // Refused for the rate or in-flight bound before it ran (nothing applied): go again once the node says, within the deadline.
+      const delayMs = Math.ceil(retryAfterMs * (1 + this.options.random() / 4))
+      if (connectionClock.now() + delayMs >= call.deadline) return false
+      connectionClock.setTimer(delayMs, () => {
+        if (this.#closed || this.#fatal !== undefined) return call.reject(this.#fatal ?? closedError())
+        this.#waiting.add(call)
+        this.#pump()
+      })
+      return true
+    }
+    if (error.code !== 'UNAVAILABLE') return false
     if (connectionClock.now() >= call.deadline) return false
     const leader = error.details.leader
     if (leader !== undefined && leader !== this.#address) this.#follow(leader)
@@ -325,15 +352,55 @@ export class RemoteBackend implements StoreBackend, WatchHost {
         this.#established(session)
         await session.closed
         this.#lost(session)
+        if (session.refusal !== undefined && this.#refused(session.refusal)) return
       } catch (error) {
         lastError = error
         if (!this.#connectedOnce && this.#giveUp(error, connectionClock.now() - startedAt)) return
+        if (error instanceof HandshakeRefused && this.#refused(error.error)) return
       }
       if (this.#closed) return
       // Going to a leader we were just told about needs no back-off (unless redirects go round in circles).
       if (this.#preferred === undefined || ++this.#redirects > 3) await this.#pause(backoffDelayMs(attempt++, this.options.random(), this.options.backoff))
     }
     void lastError
+  }
+
+  /**
+   * A node refused this client's credentials (at a handshake, or when they expired). With a fixed
+   * token that is final: everything fails with the node's error, and no reconnect loop runs with a
+   * dead token. A token provider is asked for a new token, a few times. Returns true when final.
+   */
+  #refused(error: ClustronError): boolean {
+    if (error.code !== 'UNAUTHENTICATED' && error.code !== 'PERMISSION_DENIED') return false
+    this.#refusedToken = this.#token
+    if (typeof this.options.token === 'function' && ++this.#authFailures <= 3) return false
+    this.#failAll(error)
+    return true
+  }
+
+  /** Ends the handle: waiting calls, watches and the first connect fail with `error`, and so does every later call. */
+  #failAll(error: ClustronError): void {
+    this.#fatal = error
+    for (const call of [...this.#waiting]) call.reject(error)
+    this.#waiting.clear()
+    for (const watch of [...this.#watches.values()]) watch.fail(error)
+    this.#ready?.reject(error)
+    this.#ready = undefined
+  }
+
+  /** The token for a new connection (a provider is asked each time); a provider that repeats a refused token ends the handle. */
+  async #nextToken(): Promise<string | undefined> {
+    const option = this.options.token
+    if (typeof option !== 'function') return option
+    let token: unknown
+    try {
+      token = await option()
+    } catch (error) {
+      throw new HandshakeRefused(new UnauthenticatedError(`the token provider failed: ${(error as Error).message}`, { cause: error }))
+    }
+    if (typeof token !== 'string' || token === '') throw new HandshakeRefused(new UnauthenticatedError('the token provider returned no token'))
+    if (token === this.#refusedToken) throw new HandshakeRefused(new UnauthenticatedError('the token provider returned the token the node just refused'))
+    return token
   }
 
   /** Before the first connection: stop on a refusal, or once the connect timeout has passed. */
@@ -353,8 +420,17 @@ export class RemoteBackend implements StoreBackend, WatchHost {
   async #open(seed: string): Promise<Session> {
     const { connectionClock, requestTimeoutMs } = this.options
     const url = `${this.options.tls ? 'wss' : 'ws'}://${withDefaultPort(seed)}${clientPath}`
+    const token = await this.#nextToken()
+    this.#token = token
+    const { ca, cert, key } = this.options.tlsFiles
     let timer: Timer | undefined
-    const opening = this.options.transport({ url, frameBytesMax: 64 * 1024 * 1024, ...(this.options.ca === undefined ? {} : { ca: this.options.ca }) })
+    const opening = this.options.transport({
+      url,
+      frameBytesMax: 64 * 1024 * 1024,
+      ...(ca === undefined ? {} : { ca }),
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
+    })
     const timeout = new Promise<never>((_, reject) => {
       timer = connectionClock.setTimer(requestTimeoutMs, () => {
         reject(new UnavailableError(`connecting to ${seed} took longer than ${requestTimeoutMs} ms`))
@@ -364,7 +440,7 @@ export class RemoteBackend implements StoreBackend, WatchHost {
     })
     try {
       const transport = await Promise.race([opening, timeout])
-      const hello = { type: 'hello' as const, protocol: protocolVersion, store: this.options.store, client: { name: '@clustron/client' }, ...(this.options.token === undefined ? {} : { token: this.options.token }) }
+      const hello = { type: 'hello' as const, protocol: protocolVersion, store: this.options.store, client: { name: '@clustron/client' }, ...(token === undefined ? {} : { token }) }
       return await Session.open({
         transport,
         hello,
@@ -390,6 +466,8 @@ export class RemoteBackend implements StoreBackend, WatchHost {
       return
     }
     this.#redirects = 0
+    this.#authFailures = 0
+    this.#refusedToken = undefined
     this.#session = session
     this.#limits ??= session.limits
     for (const { topic } of this.#topics.values()) this.#fireAndForget({ type: 'subscribe', topic })

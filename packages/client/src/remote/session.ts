@@ -1,4 +1,4 @@
-import { InternalError, TimeoutError, TooLargeError, UnavailableError, type ClustronError, type Clock, type Limits, type Timer } from '@clustron/core'
+import { InternalError, TimeoutError, TooLargeError, UnauthenticatedError, UnavailableError, type ClustronError, type Clock, type Limits, type Timer } from '@clustron/core'
 import { errorFromData } from '@clustron/core/internal'
 import {
   closeCodes,
@@ -69,6 +69,7 @@ export class Session {
   #pingSentAt: number | undefined
   #handshake: { resolve: (session: Session) => void; reject: (error: Error) => void; timer: Timer } | undefined
   #closeWhenIdle: { code: number; reason: string } | undefined
+  #refusal: ClustronError | undefined
 
   private constructor(private readonly options: SessionOptions) {
     // Ends after every frame received before the close was handled (answers sent just before a close count).
@@ -106,6 +107,14 @@ export class Session {
 
   get open(): boolean {
     return !this.#ended
+  }
+
+  /**
+   * Why the node ended an established connection, when it said so: its credentials expired
+   * (UNAUTHENTICATED, close code `unauthenticated`). Reconnecting with the same token cannot help.
+   */
+  get refusal(): ClustronError | undefined {
+    return this.#refusal
   }
 
   /** Calls in flight that count against the node's in-flight bound. */
@@ -199,11 +208,17 @@ export class Session {
       case 'welcome':
         return this.#welcomed(message)
       case 'refused': {
+        const error = errorFromData(message.error)
         const handshake = this.#handshake
         this.#handshake = undefined
-        handshake?.timer.cancel()
-        handshake?.reject(new HandshakeRefused(errorFromData(message.error)))
-        return this.close(closeCodes.normal, 'refused')
+        if (handshake !== undefined) {
+          handshake.timer.cancel()
+          handshake.reject(new HandshakeRefused(error))
+          return this.close(closeCodes.normal, 'refused')
+        }
+        // After the welcome: the node ends the connection (expired credentials); calls still in flight fail with its reason.
+        this.#refusal = error
+        return this.close(closeCodes.normal, 'refused', error)
       }
       case 'result': {
         const call = this.#take(message.id)
@@ -266,7 +281,9 @@ export class Session {
       } else {
         const sentAt = this.options.clock.now()
         this.#pingSentAt = sentAt
-        this.send({ body: { type: 'ping' }, accept: undefined, bounded: false, deadline: 0, resolve: () => (this.#pingSentAt = undefined), reject: () => undefined })
+        // Any answer proves the node alive, an error too (RESOURCE_EXHAUSTED when this connection is over its rate).
+        const answered = () => (this.#pingSentAt = undefined)
+        this.send({ body: { type: 'ping' }, accept: undefined, bounded: false, deadline: 0, resolve: answered, reject: answered })
       }
       this.#scheduleKeepAlive()
     })
@@ -275,6 +292,11 @@ export class Session {
   #end(info: CloseInfo): void {
     if (this.#ended) return
     this.#ended = true
+    if (info.code === closeCodes.unauthenticated && this.#refusal === undefined) {
+      // The node's `refused` message did not make it (it closed a slow reader): the close code says the same.
+      this.#refusal = new UnauthenticatedError(`node ${this.node} ended the connection: ${info.reason === '' ? 'its credentials expired' : info.reason}`)
+      this.#endError ??= this.#refusal
+    }
     this.#keepAlive?.cancel()
     const handshake = this.#handshake
     this.#handshake = undefined

@@ -10,7 +10,9 @@ export function openNodeWebSocket(options: TransportOptions): Promise<Transport>
     const socket = new WebSocket(options.url, {
       maxPayload: options.frameBytesMax,
       perMessageDeflate: false,
-      ...(options.ca === undefined ? {} : { ca: typeof options.ca === 'string' ? options.ca : Buffer.from(options.ca) }),
+      ...(options.ca === undefined ? {} : { ca: pem(options.ca) }),
+      ...(options.cert === undefined ? {} : { cert: pem(options.cert) }),
+      ...(options.key === undefined ? {} : { key: pem(options.key) }),
     })
     const frames = new FrameQueue()
     let opened = false
@@ -48,6 +50,10 @@ export function openNodeWebSocket(options: TransportOptions): Promise<Transport>
       if (!opened) reject(failure ?? new Error(`WebSocket to ${options.url} closed before it opened (code ${code})`))
     })
   })
+}
+
+function pem(material: string | Uint8Array): string | Buffer {
+  return typeof material === 'string' ? material : Buffer.from(material)
 }
 
 function toBytes(data: WebSocket.RawData): Uint8Array {

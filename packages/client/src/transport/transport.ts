@@ -26,6 +26,9 @@ export interface TransportOptions {
   frameBytesMax: number
   /** Trust this CA for wss:// (Node only; browsers use the system's trust store). */
   ca?: string | Uint8Array
+  /** A client certificate and its key (PEM) for nodes that ask for one (Node only). */
+  cert?: string | Uint8Array
+  key?: string | Uint8Array
 }
 
 /** Opens a transport; rejects when the connection cannot be established. */

@@ -357,6 +357,12 @@ class LeaseManager implements Leases {
   list(): Promise<string[]> {
     return this.backend.read({ type: 'leaseList' })
   }
+
+  async revoke(id: string): Promise<boolean> {
+    if (typeof id !== 'string') throw new InvalidArgumentError(`lease id must be a string, got ${describeType(id)}`)
+    // A handle of this lease in this client learns of the revocation from the store's notice.
+    return (await this.backend.write({ type: 'leaseRevoke', id })).revoked
+  }
 }
 
 class CounterManager implements Counters {

@@ -142,6 +142,11 @@ export interface Leases {
   grant(ttlMs: number, options?: LeaseGrantOptions): Promise<Lease>
   info(id: string): Promise<LeaseInfo | undefined>
   list(): Promise<string[]>
+  /**
+   * Revokes a lease by id, whoever granted it (operators, `clustron lease revoke`): deletes every key
+   * bound to it and releases its locks, as `lease.revoke()` does. False when no such lease exists.
+   */
+  revoke(id: string): Promise<boolean>
 }
 
 export interface Lock extends AsyncDisposable {

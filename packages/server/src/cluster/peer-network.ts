@@ -1,7 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Message } from '@clustron/raft'
 import type { Logger } from 'pino'
+import type { TLSSocket } from 'node:tls'
 import { WebSocket } from 'ws'
+import { certificateNames } from '../tls/tls-files.js'
 import { checkMessage, decodePeerFrame, encodePeerFrame, peerPath, peerProtocolVersion, type PeerFrame } from './peer-frames.js'
 
 export interface PeerNetworkOptions {
@@ -21,9 +23,27 @@ export interface PeerNetworkOptions {
   handshakeTimeoutMs?: number
   /** Largest peer frame (a snapshot travels as one message). */
   frameBytesMax: number
+  /**
+   * TLS between peers (wss): links trust `ca` and present this node's certificate. With a `ca`,
+   * peers authenticate by certificate too (mTLS): a peer's certificate must chain to it and name
+   * the node id it claims (CN or a DNS name).
+   */
+  tls?: PeerTls | undefined
 }
 
-type ResolvedOptions = Required<Omit<PeerNetworkOptions, 'secret'>> & { secret: string | undefined }
+export interface PeerTls {
+  cert: Uint8Array
+  key: Uint8Array
+  ca: Uint8Array | undefined
+}
+
+/** What TLS established about a connecting peer's certificate. */
+export interface PeerIdentity {
+  authorized: boolean
+  names: readonly string[]
+}
+
+type ResolvedOptions = Required<Omit<PeerNetworkOptions, 'secret' | 'tls'>> & { secret: string | undefined; tls: PeerTls | undefined }
 
 /**
  * Node-to-node transport for Raft. Each node dials every other member (outbound links only carry
@@ -42,7 +62,12 @@ export class PeerNetwork {
   #closed = false
 
   constructor(options: PeerNetworkOptions) {
-    this.#options = { queueMessagesMax: 10_000, socketBufferBytesMax: 64 << 20, handshakeTimeoutMs: 10_000, ...options }
+    this.#options = { queueMessagesMax: 10_000, socketBufferBytesMax: 64 << 20, handshakeTimeoutMs: 10_000, ...options, tls: options.tls }
+  }
+
+  /** Whether connecting peers must present a certificate from the cluster's CA (mTLS). */
+  get requiresCertificates(): boolean {
+    return this.#options.tls?.ca !== undefined
   }
 
   /** The members to connect to (node id → host:port); links to departed members close. */
@@ -78,9 +103,13 @@ export class PeerNetwork {
     }
   }
 
-  /** Serves a peer that dialled us (WebSocket on /v1/peer). */
-  accept(socket: WebSocket, remoteAddress: string | undefined): void {
+  /** Serves a peer that dialled us (WebSocket on /v1/peer); `identity`: its TLS client certificate. */
+  accept(socket: WebSocket, remoteAddress: string | undefined, identity?: PeerIdentity): void {
     if (this.#closed) return socket.close(1001, 'node shutting down')
+    if (this.requiresCertificates && identity?.authorized !== true) {
+      this.#options.logger.warn({ peerAddress: remoteAddress }, 'peer refused: no certificate from the cluster CA')
+      return socket.close(4003, 'peers must present a certificate signed by the cluster CA')
+    }
     this.#inbound.add(socket)
     const nonce = randomBytes(32)
     const logger = this.#options.logger.child({ peerAddress: remoteAddress })
@@ -98,7 +127,7 @@ export class PeerNetwork {
       }
       if (peer === undefined) {
         if (frame.kind !== 'hello') return socket.close(4002, 'expected hello')
-        const problem = this.#verify(frame, nonce)
+        const problem = this.#verify(frame, nonce, identity)
         if (problem !== undefined) {
           logger.warn({ node: frame.node }, `peer refused: ${problem}`)
           return socket.close(4003, problem)
@@ -138,8 +167,12 @@ export class PeerNetwork {
     this.#inbound.clear()
   }
 
-  #verify(hello: Extract<PeerFrame, { kind: 'hello' }>, nonce: Uint8Array): string | undefined {
+  #verify(hello: Extract<PeerFrame, { kind: 'hello' }>, nonce: Uint8Array, identity: PeerIdentity | undefined): string | undefined {
     if (hello.version !== peerProtocolVersion) return `peer protocol ${hello.version} is not supported (this node speaks ${peerProtocolVersion})`
+    // With mTLS a certificate speaks for one node only: the one it names.
+    if (this.requiresCertificates && !(identity?.names ?? []).includes(hello.node)) {
+      return `the peer's certificate is issued to ${(identity?.names ?? []).join(', ') || 'nobody'}, not to node ${hello.node}`
+    }
     const secret = this.#options.secret
     if (secret === undefined) return undefined
     if (hello.proof === undefined) return 'this cluster requires a cluster secret (--cluster-secret); the peer sent none'
@@ -217,8 +250,23 @@ class PeerLink {
 
   #connect(): void {
     if (this.#closed) return
-    const socket = new WebSocket(`ws://${this.address}${peerPath}`, { maxPayload: this.options.frameBytesMax, perMessageDeflate: false, handshakeTimeout: this.options.handshakeTimeoutMs })
+    const tls = this.options.tls
+    const socket = new WebSocket(`${tls === undefined ? 'ws' : 'wss'}://${this.address}${peerPath}`, {
+      maxPayload: this.options.frameBytesMax,
+      perMessageDeflate: false,
+      handshakeTimeout: this.options.handshakeTimeoutMs,
+      ...(tls === undefined ? {} : { cert: Buffer.from(tls.cert), key: Buffer.from(tls.key), ...(tls.ca === undefined ? {} : { ca: Buffer.from(tls.ca) }) }),
+    })
     this.#socket = socket
+    if (tls?.ca !== undefined) {
+      // The CA vouches for the certificate; it must also be this peer's (a member cannot pose as another).
+      socket.once('upgrade', (response) => {
+        const names = certificateNames((response.socket as TLSSocket).getPeerCertificate())
+        if (names.includes(this.peer)) return
+        this.options.logger.warn({ peer: this.peer, address: this.address, names }, `the certificate at ${this.address} is issued to ${names.join(', ')}, not to ${this.peer}`)
+        socket.terminate()
+      })
+    }
     socket.on('message', (data) => {
       if (this.#ready) return
       let frame: PeerFrame

@@ -22,7 +22,13 @@ export const flags = {
   store: { type: 'string', key: 'stores', multiple: true, help: "a store to host; repeat or comma-separate (default 'default')" },
   'watch-history': { type: 'string', key: 'watchHistory', help: 'revisions retained for watch fromRevision, per store (default 10000)' },
   limit: { type: 'string', key: 'limits', multiple: true, help: 'a limit override name=value; repeat or comma-separate (e.g. frameBytesMax=1048576)' },
-  token: { type: 'string', key: 'token', help: 'require clients to present this token' },
+  token: { type: 'string', key: 'token', help: 'require clients to present this token (full access; see tokens and --auth-key for roles)' },
+  'auth-key': { type: 'string', key: 'authKey', help: 'key file tokens are verified with: HS256 secret or PEM key (clustron-server token key)' },
+  insecure: { type: 'boolean', key: 'insecure', help: 'allow a non-loopback --host without authentication (anyone may do anything)' },
+  'tls-cert': { type: 'string', key: 'tlsCert', help: "this node's TLS certificate (PEM) for clients and peers: clustrons://" },
+  'tls-key': { type: 'string', key: 'tlsKey', help: "this node's TLS private key (PEM)" },
+  'tls-ca': { type: 'string', key: 'tlsCa', help: 'CA (PEM) client and peer certificates must chain to; peers then need one (mTLS)' },
+  'tls-client-auth': { type: 'string', key: 'tlsClientAuth', help: 'client certificates: required, optional or off (default off)' },
   'log-level': { type: 'string', key: 'logLevel', help: 'fatal, error, warn, info (default), debug, trace or silent' },
   peers: { type: 'string', key: 'peers', multiple: true, help: 'founding members id=host:port,... including this node (default: a cluster of one)' },
   join: { type: 'boolean', key: 'join', help: 'start empty and wait to be added to a running cluster (clustron members add)' },
@@ -32,6 +38,8 @@ export const flags = {
   'tick-ms': { type: 'string', key: 'tickMs', help: 'Raft tick (default 100 ms)' },
   'election-ticks': { type: 'string', key: 'electionTicks', help: 'election timeout in ticks (default 10; randomized up to 2x)' },
   'snapshot-entries': { type: 'string', key: 'snapshotEntries', help: 'snapshot and compact the log every N entries (default 10000)' },
+  // Test only (fault tests skew one node's clock): left out of --help.
+  'clock-offset-ms': { type: 'string', key: 'clockOffsetMs', hidden: true, help: 'TEST ONLY: run the stores clock this many ms off the system clock' },
   config: { type: 'string', key: 'config', help: 'a YAML or JSON file with the same keys (flags and env override it)' },
 } as const
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { storeGrantsSchema } from '../auth/roles.js'
 
 /**
  * The node's configuration, as flags, CLUSTRON_* variables and a YAML/JSON file all express it
@@ -62,6 +63,18 @@ const storeSchema = z.union([
   }),
 ])
 
+/** A token of the config's static list: the token itself or its SHA-256 (hex), who holds it, and its grants. */
+export const staticTokenSchema = z
+  .strictObject({
+    token: z.string().min(16, 'a static token must be at least 16 characters (use clustron-server token key to make one)').optional(),
+    sha256: z.string().regex(/^[0-9A-Fa-f]{64}$/, 'sha256 must be the hex SHA-256 of the token (64 hex digits)').optional(),
+    subject: z.string().min(1).max(256),
+    stores: storeGrantsSchema,
+  })
+  .refine((token) => (token.token === undefined) !== (token.sha256 === undefined), 'a static token gives either token or sha256 (not both)')
+
+export const tlsClientAuthModes = ['required', 'optional', 'off'] as const
+
 export const configSchema = z.strictObject({
   nodeId: name('nodeId'),
   host: z.string().min(1, 'host must not be empty'),
@@ -73,8 +86,21 @@ export const configSchema = z.strictObject({
   watchHistory: integer(1, 100_000_000).optional(),
   /** Node-wide limits (and defaults of every store's). */
   limits: limitsSchema.optional(),
-  /** When set, clients must present this token. */
+  /** When set, clients must present this token (it may do everything; `tokens` gives finer grants). */
   token: z.string().min(1, 'token must not be empty').optional(),
+  /** File with the key tokens are verified (and minted) with: an HS256 secret, or a PEM key (Ed25519 → EdDSA, P-256 → ES256). */
+  authKey: z.string().min(1, 'authKey must be a file path').optional(),
+  /** Static tokens (config file): token or sha256, subject, and roles per store. */
+  tokens: z.array(staticTokenSchema).optional(),
+  /** Allow a listener that is not loopback without authentication (anyone who reaches the port may do anything). */
+  insecure: boolean().optional(),
+  /** TLS for clients and peers (clustrons://, wss): the node's certificate chain and private key (PEM files). */
+  tlsCert: z.string().min(1, 'tlsCert must be a file path').optional(),
+  tlsKey: z.string().min(1, 'tlsKey must be a file path').optional(),
+  /** CA (PEM) that client and peer certificates must chain to; with it, peers authenticate by certificate (mTLS). */
+  tlsCa: z.string().min(1, 'tlsCa must be a file path').optional(),
+  /** Client certificates: required (no connection without one from tlsCa), optional (checked when given), off. */
+  tlsClientAuth: z.enum(tlsClientAuthModes).optional(),
   logLevel: z.enum(logLevels),
   /** Every founding member of the cluster, this node included: id=host:port,... (absent: a cluster of one). */
   peers: z.preprocess(textToPeers, z.record(name('a peer id'), address, 'peers must be id=host:port pairs, e.g. n1=127.0.0.1:7861,n2=127.0.0.1:7862')).optional(),
@@ -91,6 +117,11 @@ export const configSchema = z.strictObject({
   electionTicks: integer(3, 1_000).optional(),
   /** A snapshot (and log compaction) every this many applied log entries. */
   snapshotEntries: integer(10, 100_000_000).optional(),
+  /**
+   * TEST ONLY (hidden flag --clock-offset-ms): the stores' clock runs this many ms ahead of (or,
+   * negative, behind) the system clock, so fault tests can skew one node's lease and TTL timing.
+   */
+  clockOffsetMs: integer(-86_400_000, 86_400_000).optional(),
 })
 
 export type ConfigInput = z.input<typeof configSchema>

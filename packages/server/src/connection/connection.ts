@@ -2,6 +2,7 @@ import {
   ClustronError,
   InvalidArgumentError,
   NotFoundError,
+  PermissionDeniedError,
   ResourceExhaustedError,
   TooLargeError,
   UnauthenticatedError,
@@ -19,15 +20,20 @@ import {
   helloSchema,
   parseClientMessage,
   protocolVersion,
+  usableId,
   type AdminAction,
+  type Hello,
   type Request,
   type StatusResult,
 } from '@clustron/protocol'
 import type { Logger } from 'pino'
+import { openPrincipal, principalRole, type Authenticator, type CertificateIdentity, type Principal } from '../auth/authenticator.js'
+import { requiredRole, roleAllows, type Role } from '../auth/roles.js'
 import type { NodeMetrics } from '../metrics.js'
 import type { MemberInfo } from '../replica/store-replica.js'
 import type { StoreHost } from '../store-host.js'
 import { Outbox, type OutboxSocket } from './outbox.js'
+import { TokenBucket } from './rate-limit.js'
 import { ServerWatch, tooLarge, type WatchOwner } from './server-watch.js'
 
 /** The socket as a connection sees it (a `ws` WebSocket behind a thin adapter). */
@@ -41,21 +47,29 @@ export interface ConnectionContext {
   readonly stores: ReadonlyMap<string, StoreHost>
   /** Node-wide limits: frame size, in-flight requests, watches per connection, timeouts. */
   readonly limits: Readonly<Limits>
-  /** When set, clients must present it in `hello`. */
-  readonly token: string | undefined
+  /** Checks credentials at the handshake; undefined: the node is open (loopback or --insecure). */
+  readonly auth: Authenticator | undefined
   /** Times the handshake and idle timeouts (not the stores' clock: store time may be a test's ManualClock). */
   readonly clock: Clock
   readonly logger: Logger
   readonly metrics?: NodeMetrics | undefined
 }
 
-type State = 'handshake' | 'open' | 'draining' | 'closed'
+type State = 'handshake' | 'authenticating' | 'open' | 'draining' | 'closed'
+
+/** Messages a client may send after `hello` while its credentials are being checked (they wait for the welcome). */
+const earlyMessagesMax = 64
+
+/** The longest a timer may be set for (setTimeout's bound); longer waits re-arm. */
+const timerMsMax = 2 ** 31 - 1
 
 /**
  * One client connection: the handshake, then requests answered in any order by id, watch events
  * and notices pushed. Everything it receives is validated before it reaches a store; nothing a
- * client sends can throw out of it. Bounded: requests in flight, watches and subscriptions, bytes
- * held for a slow reader, time to handshake, time without traffic.
+ * client sends can throw out of it. Bounded: requests in flight, requests per second, watches and
+ * subscriptions, bytes held for a slow reader, time to handshake, time without traffic. With
+ * authentication on, the handshake checks the client's credentials, every request is checked against
+ * the role they grant on the store, and the connection ends (UNAUTHENTICATED) when they expire.
  */
 export class ClientConnection implements WatchOwner {
   readonly #outbox: Outbox
@@ -64,16 +78,26 @@ export class ClientConnection implements WatchOwner {
   #state: State = 'handshake'
   #host: StoreHost | undefined
   #inFlight = 0
-  #idle: (() => void) | undefined
+  #idle: (() => void)[] = []
   #timer: Timer | undefined
   #lastReceivedAt: number
+  #principal: Principal = openPrincipal
+  #role: Role = 'admin'
+  #early: unknown[] = []
+  #expiry: Timer | undefined
+  /** Set once the credentials expired: requests are refused with it until the connection closes. */
+  #revoked: ClustronError | undefined
+  readonly #bucket: TokenBucket
 
   constructor(
     private readonly socket: ConnectionSocket,
     private readonly context: ConnectionContext,
     private readonly logger: Logger,
+    /** The client certificate TLS verified (undefined: none, or no TLS). */
+    private readonly certificate?: CertificateIdentity,
   ) {
     const { limits } = context
+    this.#bucket = new TokenBucket(limits.requestsPerSecondMax, context.clock.now())
     this.#outbox = new Outbox(socket, {
       frameBytesMax: limits.frameBytesMax,
       highWaterBytes: 2 * limits.frameBytesMax,
@@ -82,7 +106,7 @@ export class ClientConnection implements WatchOwner {
     })
     this.#lastReceivedAt = context.clock.now()
     this.#timer = context.clock.setTimer(limits.handshakeTimeoutMs, () => {
-      if (this.#state === 'handshake') this.close(closeCodes.handshakeTimeout, `no hello within ${limits.handshakeTimeoutMs} ms`)
+      if (this.#state === 'handshake' || this.#state === 'authenticating') this.close(closeCodes.handshakeTimeout, `no hello within ${limits.handshakeTimeoutMs} ms`)
     })
   }
 
@@ -114,6 +138,7 @@ export class ClientConnection implements WatchOwner {
       // A message may close the connection (a refused hello, a message without a usable id).
       if ((this.#state as State) === 'closed') return
       if (this.#state === 'handshake') this.#hello(raw)
+      else if (this.#state === 'authenticating') this.#hold(raw)
       else this.#message(raw)
     }
     this.#outbox.flushSoon()
@@ -144,19 +169,52 @@ export class ClientConnection implements WatchOwner {
         new InvalidArgumentError(`protocol version ${String(hello.protocol)} is not supported: node ${this.context.nodeId} speaks protocol ${protocolVersion}; use a client of the same release as the node`),
       )
     }
-    if (this.context.token !== undefined && !sameToken(hello.token, this.context.token)) {
-      return this.#refuse(new UnauthenticatedError(hello.token === undefined ? 'this node requires a token (clustron://host:port/store?token=...)' : 'the token is not valid for this node'))
-    }
+    const auth = this.context.auth
+    if (auth === undefined) return this.#admit(hello, openPrincipal)
+    // Verifying a token may take a turn (a signature check): messages arriving meanwhile wait.
+    this.#state = 'authenticating'
+    auth.authenticate(hello.token, this.certificate, this.context.clock.now()).then(
+      (principal) => {
+        if (this.#state !== 'authenticating') return
+        this.#admit(hello, principal)
+        const early = this.#early
+        this.#early = []
+        for (const raw of early) if ((this.#state as State) === 'open') this.#message(raw)
+        this.#outbox.flushSoon()
+      },
+      (error: unknown) => {
+        if (this.#state !== 'authenticating') return
+        this.#refuse(error instanceof ClustronError ? error : new UnauthenticatedError('the credentials could not be checked', { cause: error }))
+      },
+    )
+  }
+
+  /** A message that arrived while the handshake's credentials are checked. */
+  #hold(raw: unknown): void {
+    if (this.#early.length >= earlyMessagesMax) return this.#protocolError(`more than ${earlyMessagesMax} messages before the welcome; wait for it`)
+    this.#early.push(raw)
+  }
+
+  /** The credentials are good: open the connection on the store if they grant a role on it. */
+  #admit(hello: Hello, principal: Principal): void {
     const host = this.context.stores.get(hello.store)
     if (host === undefined) {
       const names = [...this.context.stores.keys()].map((name) => `'${name}'`).join(', ')
       return this.#refuse(new NotFoundError(`store '${hello.store}' is not hosted by node ${this.context.nodeId} (it hosts ${names}); declare it in the node's stores`))
     }
+    const role = principalRole(principal, host.name)
+    if (role === undefined) return this.#refuse(new PermissionDeniedError(`'${principal.subject}' has no role on store '${host.name}'`))
+    if (principal.expiresAtMs !== undefined && principal.expiresAtMs <= this.context.clock.now()) {
+      return this.#refuse(new UnauthenticatedError(`the credentials of '${principal.subject}' expired at ${new Date(principal.expiresAtMs).toISOString()}`))
+    }
+    this.#principal = principal
+    this.#role = role
     this.#host = host
     this.#state = 'open'
     this.#timer?.cancel()
     this.#armIdle()
-    this.logger.debug({ store: host.name, client: hello.client }, 'client connected')
+    if (principal.expiresAtMs !== undefined) this.#armExpiry(principal.expiresAtMs)
+    this.logger.debug({ store: host.name, client: hello.client, subject: principal.subject, role }, 'client connected')
     const replicaStatus = host.replica.status()
     const leader = host.replica.cluster?.leaderAddress()
     const members = host.replica.cluster?.membership().map((member) => member.address).filter((address) => address !== '')
@@ -183,6 +241,13 @@ export class ClientConnection implements WatchOwner {
   }
 
   #message(raw: unknown): void {
+    // Every message counts against the rate, valid or not: answering junk costs as much as answering requests.
+    const waitMs = this.#bucket.take(this.context.clock.now())
+    if (waitMs > 0) {
+      const limit = this.#bucket.ratePerSecond
+      const error = new ResourceExhaustedError(`more than ${limit} requests a second on this connection; slow down (retry after ${waitMs} ms)`, { details: { limit, retryAfterMs: waitMs } })
+      return this.#fail(usableId(raw), errorToData(error))
+    }
     const parsed = parseClientMessage(raw)
     if (!parsed.ok) {
       if (parsed.id === undefined) return this.#protocolError(parsed.error.message)
@@ -190,8 +255,15 @@ export class ClientConnection implements WatchOwner {
     }
     const message = parsed.message
     if (message.type === 'hello') return this.#fail(undefined, { code: 'INVALID_ARGUMENT', message: 'hello was already received on this connection' })
+    if (this.#revoked !== undefined) return this.#fail(message.id, errorToData(this.#revoked))
     if (this.#state === 'draining') {
       return this.#fail(message.id, errorToData(new UnavailableError(`node ${this.context.nodeId} is shutting down; reconnect to another node`)))
+    }
+    const required = requiredRole(message)
+    if (!roleAllows(this.#role, required)) {
+      const what = message.type === 'write' ? message.command.type : message.type === 'admin' ? message.action.kind : message.type
+      const error = new PermissionDeniedError(`'${this.#principal.subject}' may ${this.#role} store '${this.#host!.name}'; '${what}' needs the ${required} role`)
+      return this.#fail(message.id, errorToData(error))
     }
     try {
       this.#request(message, this.#host!)
@@ -274,7 +346,49 @@ export class ClientConnection implements WatchOwner {
   #settled(answer: () => void): void {
     this.#inFlight--
     answer()
-    if (this.#inFlight === 0) this.#idle?.()
+    if (this.#inFlight === 0) this.#wakeIdle()
+  }
+
+  /** Resolves once no request is in flight. */
+  #whenIdle(): Promise<void> {
+    if (this.#inFlight === 0 || this.#state === 'closed') return Promise.resolve()
+    return new Promise((resolve) => this.#idle.push(resolve))
+  }
+
+  #wakeIdle(): void {
+    const waiters = this.#idle
+    this.#idle = []
+    for (const wake of waiters) wake()
+  }
+
+  /** Ends the connection when its credentials expire (re-armed in steps: timers have a longest delay). */
+  #armExpiry(expiresAtMs: number): void {
+    const clock = this.context.clock
+    this.#expiry = clock.setTimer(Math.min(timerMsMax, Math.max(0, expiresAtMs - clock.now())), () => {
+      this.#expiry = undefined
+      if (this.#state === 'closed') return
+      if (clock.now() < expiresAtMs) return this.#armExpiry(expiresAtMs)
+      void this.#expire(new UnauthenticatedError(`the credentials of '${this.#principal.subject}' expired at ${new Date(expiresAtMs).toISOString()}; connect again with a new token`))
+    })
+  }
+
+  /**
+   * The credentials expired: refuse new requests with UNAUTHENTICATED, end watches and notice
+   * subscriptions, let the requests in flight finish (their outcome is known), then say why
+   * (`refused`) and close with `unauthenticated`.
+   */
+  async #expire(error: ClustronError): Promise<void> {
+    if (this.#state !== 'open') return
+    this.#revoked = error
+    this.logger.info({ subject: this.#principal.subject }, 'credentials expired; closing the connection')
+    for (const watch of [...this.#watches.values()]) this.end(watch, error)
+    for (const unlisten of this.#topics.values()) unlisten()
+    this.#topics.clear()
+    await this.#whenIdle()
+    if ((this.#state as State) === 'closed') return
+    this.#outbox.push(encodeMessage({ type: 'refused', error: errorToData(error) }))
+    this.#outbox.flushNow()
+    this.close(closeCodes.unauthenticated, error.message)
   }
 
   async #status(host: StoreHost): Promise<StatusResult> {
@@ -394,9 +508,9 @@ export class ClientConnection implements WatchOwner {
    */
   async drain(): Promise<void> {
     if (this.#state === 'closed') return
-    if (this.#state === 'handshake') return this.close(closeCodes.shuttingDown, 'node is shutting down')
+    if (this.#state === 'handshake' || this.#state === 'authenticating') return this.close(closeCodes.shuttingDown, 'node is shutting down')
     this.#state = 'draining'
-    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve))
+    await this.#whenIdle()
     this.#outbox.flushNow()
     const unavailable = new UnavailableError(`node ${this.context.nodeId} is shutting down; the watch resumes on reconnect`)
     for (const watch of [...this.#watches.values()]) this.end(watch, unavailable)
@@ -422,22 +536,17 @@ export class ClientConnection implements WatchOwner {
     this.#state = 'closed'
     this.#timer?.cancel()
     this.#timer = undefined
+    this.#expiry?.cancel()
+    this.#expiry = undefined
+    this.#early = []
     const host = this.#host
     if (host !== undefined) for (const watch of [...this.#watches.values()]) this.#forget(watch, host)
     for (const unlisten of this.#topics.values()) unlisten()
     this.#topics.clear()
     this.#outbox.close()
-    this.#idle?.()
+    this.#wakeIdle()
     this.logger.debug({ store: host?.name }, 'connection closed')
   }
-}
-
-/** Compares tokens in time independent of where they differ. */
-function sameToken(given: string | undefined, expected: string): boolean {
-  if (given === undefined || given.length !== expected.length) return false
-  let difference = 0
-  for (let index = 0; index < expected.length; index++) difference |= given.charCodeAt(index) ^ expected.charCodeAt(index)
-  return difference === 0
 }
 
 /** A WebSocket close reason is at most 123 bytes of UTF-8. */

@@ -1,6 +1,7 @@
 import { StoreMachine, UnavailableError, type Clock, type Consistency, type Limits, type Timer } from '@clustron/core'
 import type { ApplyOutput, Command, CommandResult, Query, QueryResult, RawWatchEvent } from '@clustron/core/internal'
 import type { AppliedOutput, ReplicaStatus, StoreReplica } from './store-replica.js'
+import { machineSnapshots } from './machine-access.js'
 
 export interface SingleReplicaOptions {
   store: string
@@ -32,6 +33,7 @@ export class SingleReplica implements StoreReplica {
     this.#machine = new StoreMachine({ limits: options.limits })
     this.#clock = options.clock
     this.#nodeId = options.nodeId
+    machineSnapshots.set(this, () => this.#machine.snapshot())
   }
 
   get limits(): Readonly<Limits> {

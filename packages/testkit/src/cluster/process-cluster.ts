@@ -22,16 +22,30 @@ export interface ProcessClusterOptions {
   electionTicks?: number
   clusterSecret?: string
   extraArgs?: string[]
-  /** Keep stdout/stderr of the nodes (debugging); otherwise they are drained and dropped. */
+  /** Keep stdout/stderr of the nodes (debugging); otherwise only the last lines are kept (`logTail`). */
   verbose?: boolean
+  /**
+   * The address other nodes and clients use for a node whose real port is `port` (default: the real
+   * address). The fault harness puts a proxy there; the node is started with `--advertise` it, and
+   * founders' `--peers` name it, so no peer or client ever learns the real address.
+   */
+  advertise?: (id: string, port: number) => Promise<string>
 }
+
+/** Lines of each node's output kept for failure reports. */
+const logTailLines = 200
 
 interface NodeProcess {
   id: string
   port: number
+  /** What peers and clients use (see `advertise`). */
+  advertised: string
   child: ChildProcess | undefined
   exited: Promise<number | null> | undefined
   join: boolean
+  /** Passed as --clock-offset-ms (a test-only server flag) at the next start. */
+  clockOffsetMs: number
+  logTail: string[]
 }
 
 /**
@@ -51,8 +65,8 @@ export class ProcessCluster {
   async start(): Promise<void> {
     const size = this.options.size ?? 3
     const ports = await freePorts(size)
-    this.#founders = Object.fromEntries(ports.map((port, index) => [`n${index + 1}`, `127.0.0.1:${port}`]))
-    for (const [id, address] of Object.entries(this.#founders)) this.nodes.set(id, { id, port: Number(address.split(':')[1]), child: undefined, exited: undefined, join: false })
+    for (const [index, port] of ports.entries()) await this.#add(`n${index + 1}`, port, false)
+    this.#founders = Object.fromEntries([...this.nodes.values()].map((node) => [node.id, node.advertised]))
     await Promise.all([...this.nodes.keys()].map((id) => this.startNode(id)))
     await this.waitForLeader()
   }
@@ -61,13 +75,19 @@ export class ProcessCluster {
     return { ...this.#founders }
   }
 
+  /** The node's real address (health checks; the test's own view, never through a proxy). */
   address(id: string): string {
     return `127.0.0.1:${this.#node(id).port}`
   }
 
-  /** clustron:// URL naming every running node as a seed. */
+  /** The address peers and clients use for the node. */
+  advertised(id: string): string {
+    return this.#node(id).advertised
+  }
+
+  /** clustron:// URL naming every node as a seed (by advertised address). */
   url(store = 'default', query = 'requestTimeoutMs=20000'): string {
-    const seeds = [...this.nodes.values()].map((node) => `127.0.0.1:${node.port}`).join(',')
+    const seeds = [...this.nodes.values()].map((node) => node.advertised).join(',')
     return `clustron://${seeds}/${store}?${query}`
   }
 
@@ -85,34 +105,72 @@ export class ProcessCluster {
       '--election-ticks', String(this.options.electionTicks ?? 10),
       ...(this.options.stores ?? ['default']).flatMap((store) => ['--store', store]),
       ...(node.join ? ['--join'] : ['--peers', Object.entries(this.#founders).map(([peer, address]) => `${peer}=${address}`).join(',')]),
+      ...(node.advertised === `127.0.0.1:${node.port}` ? [] : ['--advertise', node.advertised]),
+      ...(node.clockOffsetMs === 0 ? [] : ['--clock-offset-ms', String(node.clockOffsetMs)]),
       ...(this.options.clusterSecret === undefined ? [] : ['--cluster-secret', this.options.clusterSecret]),
       ...(this.options.extraArgs ?? []),
     ]
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     node.child = child
     node.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)))
-    if (this.options.verbose === true) {
-      child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(`[${id}] ${chunk.toString()}`))
-      child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${id}!] ${chunk.toString()}`))
-    } else {
-      child.stdout?.resume()
-      child.stderr?.resume()
+    const keep = (stream: string) => (chunk: Buffer) => {
+      const text = chunk.toString()
+      if (this.options.verbose === true) process.stderr.write(`[${id}${stream}] ${text}`)
+      for (const line of text.split('\n')) if (line.trim() !== '') node.logTail.push(line)
+      if (node.logTail.length > logTailLines) node.logTail.splice(0, node.logTail.length - logTailLines)
     }
-    await this.#until(async () => (await this.health(id)) !== undefined, `node ${id} to listen`, 20_000)
+    child.stdout?.on('data', keep(''))
+    child.stderr?.on('data', keep('!'))
+    await this.#until(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`node ${id} exited while starting (code ${child.exitCode ?? child.signalCode}): ${node.logTail.slice(-5).join(' | ')}`)
+      return (await this.health(id)) !== undefined
+    }, `node ${id} to listen`, 20_000)
+  }
+
+  /** The node's last output lines (warnings and errors unless verbose). */
+  logTail(id: string): string[] {
+    return [...this.#node(id).logTail]
+  }
+
+  /** The node's clock runs `offsetMs` off the system clock from its next start (test-only server flag). */
+  setClockOffset(id: string, offsetMs: number): void {
+    this.#node(id).clockOffsetMs = Math.round(offsetMs)
+  }
+
+  clockOffset(id: string): number {
+    return this.#node(id).clockOffsetMs
+  }
+
+  dataDirectory(id: string): string {
+    return join(this.directory, id)
+  }
+
+  /** Forgets a stopped node that left the cluster (no longer a seed, never restarted). */
+  forget(id: string): void {
+    const node = this.#node(id)
+    if (node.child !== undefined && node.child.exitCode === null && node.child.signalCode === null) throw new Error(`node ${id} is still running`)
+    this.nodes.delete(id)
   }
 
   /** Adds a new node that joins the running cluster (started with --join); membership is the caller's (ClusterAdmin). */
   async addJoiningNode(id: string): Promise<string> {
     const [port] = await freePorts(1)
-    this.nodes.set(id, { id, port: port!, child: undefined, exited: undefined, join: true })
+    await this.#add(id, port!, true)
     await this.startNode(id)
-    return this.address(id)
+    return this.advertised(id)
+  }
+
+  async #add(id: string, port: number, join: boolean): Promise<void> {
+    if (this.nodes.has(id)) throw new Error(`node ${id} exists already`)
+    const advertised = this.options.advertise === undefined ? `127.0.0.1:${port}` : await this.options.advertise(id, port)
+    this.nodes.set(id, { id, port, advertised, child: undefined, exited: undefined, join, clockOffsetMs: 0, logTail: [] })
   }
 
   /** Sends a signal: SIGKILL (crash), SIGTERM (graceful), SIGSTOP / SIGCONT (pause). Waits for exit on kill/term. */
   async signal(id: string, signal: NodeJS.Signals): Promise<void> {
     const node = this.#node(id)
-    node.child?.kill(signal)
+    if (node.child === undefined || node.child.exitCode !== null || node.child.signalCode !== null) return
+    node.child.kill(signal)
     if (signal === 'SIGKILL' || signal === 'SIGTERM') await node.exited
   }
 
@@ -121,9 +179,9 @@ export class ProcessCluster {
     rmSync(join(this.directory, id), { recursive: true, force: true })
   }
 
-  async health(id: string): Promise<NodeHealth | undefined> {
+  async health(id: string, timeoutMs = 2_000): Promise<NodeHealth | undefined> {
     try {
-      const response = await fetch(`http://${this.address(id)}/health`, { signal: AbortSignal.timeout(2_000) })
+      const response = await fetch(`http://${this.address(id)}/health`, { signal: AbortSignal.timeout(timeoutMs) })
       return (await response.json()) as NodeHealth
     } catch {
       return undefined

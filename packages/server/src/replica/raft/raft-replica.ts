@@ -17,6 +17,7 @@ import {
 import type { AppliedOutput, MemberInfo, ReplicaCluster, ReplicaStatus, StoreReplica } from '../store-replica.js'
 import { decodeBatch, decodeMemberContext, decodeSnapshotPayload, encodeBatch, encodeMemberContext, encodeSnapshotPayload } from './log-codec.js'
 import { PendingProposals, PendingReads, type QueuedProposal } from './pending.js'
+import { machineSnapshots } from '../machine-access.js'
 
 /** The durable log of one replica (implemented by the WAL in ../../storage and by the simulator's fake disk). */
 export interface DurableLog {
@@ -114,6 +115,7 @@ export class RaftReplica implements StoreReplica, ReplicaCluster {
     this.#members = members
     this.#appliedIndex = applied
     this.#snapshotIndex = applied
+    machineSnapshots.set(this, () => this.#machine.snapshot())
     this.#confState = memory.initialState().confState
     this.#proposer = `${options.nodeId}:${options.incarnation}`
     this.#proposals = new PendingProposals(options.clock, options.requestTimeoutMs)
