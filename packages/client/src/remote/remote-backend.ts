@@ -336,11 +336,18 @@ export class RemoteBackend implements StoreBackend, WatchHost {
     let attempt = 0
     let next = Math.floor(this.options.random() * seeds.length)
     let lastError: unknown
+    /** Where the last connection was, and since when the reconnects after it have been failing. */
+    let resumeAt: string | undefined
+    let failingSince: number | undefined
     while (!this.#closed) {
       const preferred = this.#preferred
       this.#preferred = undefined
-      const candidates = [...seeds, ...[...this.#learned].filter((address) => !seeds.includes(address))]
-      const seed = preferred ?? candidates[next++ % candidates.length]!
+      // After a lost connection: the same node first, then the seeds. Member addresses learned from
+      // nodes join only once the seeds have failed for a while (a seed may be a proxy or a load balancer).
+      const useLearned = failingSince !== undefined && connectionClock.now() - failingSince >= learnedFallbackMs(this.options.connectTimeoutMs)
+      const candidates = useLearned ? [...seeds, ...[...this.#learned].filter((address) => !seeds.includes(address))] : seeds
+      const seed = preferred ?? resumeAt ?? candidates[next++ % candidates.length]!
+      resumeAt = undefined
       this.#address = seed
       try {
         const session = await this.#open(seed)
@@ -349,9 +356,14 @@ export class RemoteBackend implements StoreBackend, WatchHost {
           return
         }
         attempt = 0
+        failingSince = undefined
         this.#established(session)
         await session.closed
         this.#lost(session)
+        if (this.#preferred === undefined) {
+          resumeAt = seed
+          failingSince = connectionClock.now()
+        }
         if (session.refusal !== undefined && this.#refused(session.refusal)) return
       } catch (error) {
         lastError = error
@@ -504,4 +516,9 @@ function withDefaultPort(seed: string): string {
 
 function closedError(): ClustronError {
   return new ClosedError('the store handle is closed; connect() again')
+}
+
+/** How long the seeds must fail before member addresses learned from nodes are tried too. */
+function learnedFallbackMs(connectTimeoutMs: number): number {
+  return Math.max(5_000, connectTimeoutMs)
 }
