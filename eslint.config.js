@@ -10,7 +10,7 @@ const allowed = {
   raft: [],
   server: ['core', 'protocol', 'raft'],
   client: ['core', 'protocol'],
-  cli: ['client', 'core', 'protocol'],
+  cli: ['client', 'core', 'protocol', 'server'],
   testkit: ['core', 'protocol', 'raft', 'server', 'client', 'cli'],
 }
 const all = Object.keys(allowed)

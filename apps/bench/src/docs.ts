@@ -37,7 +37,7 @@ numbers belong to this machine.
 | Clustron target | what it is | compared with |
 |---|---|---|
 | inproc | \`connect('inproc://…')\`: the store in the application's process | map: a bare \`async\` Map wrapper, the physical limit |
-| remote | one Clustron node on loopback, one WebSocket connection | redis: redis-server (persistence off) via ioredis |
+| remote | one Clustron node on loopback, in memory (\`--memory\`: no log, no fsync), one WebSocket connection | redis: redis-server (persistence off) via ioredis |
 | cluster3 | three Clustron nodes on loopback, fsync on | etcd: a 3-member etcd cluster |
 
 Each workload runs at 1 and 64 operations in flight and with 100 B and 4 KiB values (lock, watch and
@@ -45,8 +45,13 @@ lease workloads at their own concurrency). Latency is per operation, measured by
 percentiles are medians over the rounds; "vs peer" is the ops/s ratio to the compared target in the same
 cell. A target that could not run here is listed with the reason; "n/a" marks a workload a peer cannot do.
 
-Reproduce with \`pnpm bench\` (about two minutes for inproc and map; \`pnpm bench --targets all --duration 10s\`
-for every target), then \`pnpm bench:docs\` to regenerate this page from the newest run.
+Reproduce with \`pnpm bench --targets inproc,remote,cluster3,redis,etcd --docs\` (every target, every
+workload, 400 ms cells × 2 rounds: about 15 minutes on 2 cores; the harness starts and stops the
+Clustron nodes, a 3-member etcd cluster and redis-server on free loopback ports, and skips a peer whose
+binary is missing). For steadier numbers run longer cells and more rounds, e.g.
+\`--duration 5s --rounds 3\` (about 2 hours) or one workload at a time (\`--workloads put,get --duration 10s\`);
+\`pnpm bench:docs\` regenerates this page from the newest run. The load average at the start of the run
+is stated below: on a shared machine, compare the ratios, not the absolute numbers.
 
 `
 }

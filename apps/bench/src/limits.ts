@@ -19,6 +19,8 @@ export const limits = {
   loadInFlight: 64,
   /** Entries per putMany batch when loading keys. */
   loadBatchEntries: 1000,
+  /** Attempts of one load batch that fails with a retryable error (loading is idempotent). */
+  loadAttemptsMax: 5,
   /** Loading keys gives up after this long. */
   loadTimeoutMs: 600_000,
   /** Clients that share the watchers of the watch workload (watches are multiplexed per client). */

@@ -159,13 +159,31 @@ export async function loadKeys(
     const loadedBatches = await forEachIndex(batches, 4, deadline, async (batchIndex) => {
       const entries: [string, Uint8Array][] = []
       for (let index = batchIndex * batch; index < Math.min(count, (batchIndex + 1) * batch); index++) entries.push([keyOf(index), value(index)])
-      await putMany(entries)
+      await retryIdempotent(() => putMany(entries), deadline)
     })
     loaded = loadedBatches === batches ? count : loadedBatches * batch
   } else {
-    loaded = await forEachIndex(count, limits.loadInFlight, deadline, (index) => client.put(keyOf(index), value(index)))
+    loaded = await forEachIndex(count, limits.loadInFlight, deadline, (index) => retryIdempotent(() => client.put(keyOf(index), value(index)), deadline))
   }
   if (loaded < count) throw new Error(`loaded only ${loaded} of ${count} keys in ${limits.loadTimeoutMs} ms`)
+}
+
+/**
+ * Runs a write that may simply be repeated (loading keys: the same keys with the same values) again
+ * after a retryable error (`retryable: true`, e.g. a TIMEOUT across a leader election on a busy
+ * machine), up to `limits.loadAttemptsMax` times and never past `deadlineMs`; anything else throws.
+ */
+export async function retryIdempotent(write: () => Promise<void>, deadlineMs: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write()
+      return
+    } catch (error) {
+      const retryable = (error as { retryable?: unknown }).retryable === true
+      if (!retryable || attempt >= limits.loadAttemptsMax || performance.now() >= deadlineMs) throw error
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)))
+    }
+  }
 }
 
 /** Rejects with a clear message when `promise` has not settled after `timeoutMs`. */

@@ -28,8 +28,8 @@ function fakeCluster(outageMs: number, electionMs = outageMs): FailoverCluster &
     kills,
     restarts,
     async waitForLeader(excluding) {
-      const wait = electedAt - performance.now()
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      // A loop, not one timer: setTimeout rounds a fractional delay down and may fire up to 1 ms early.
+      while (performance.now() < electedAt) await new Promise((resolve) => setTimeout(resolve, Math.ceil(electedAt - performance.now())))
       const current = members[leader]!
       if (current === excluding) throw new Error('assertion failed: the killed member still leads')
       return current

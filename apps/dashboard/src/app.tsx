@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { Connections } from './lib/connection.js'
 import { formatDuration } from './lib/format.js'
+import { mayWrite } from './lib/http.js'
 import { useLive, useNow } from './lib/hooks.js'
 import { Monitor } from './lib/monitor.js'
 import { loadToken, saveToken } from './lib/token.js'
@@ -43,7 +44,7 @@ export function App() {
   const now = useNow()
 
   // The node wants a token (the handshake said UNAUTHENTICATED, or HTTP 401): ask once.
-  const needsToken = live.healthError?.needsToken === true || [...live.stores.values()].some((store) => store.statusError?.needsToken === true)
+  const needsToken = live.healthError?.needsToken === true || live.sessionError?.needsToken === true || [...live.stores.values()].some((store) => store.statusError?.needsToken === true)
   useEffect(() => {
     if (needsToken) setAskToken(true)
   }, [needsToken])
@@ -80,15 +81,16 @@ export function App() {
             {firstStore !== undefined && <span class="muted-light"> · {firstStore.role}</span>}
             {stale && live.healthAt !== undefined && <span class="warn-light"> · no answer for {formatDuration(now - live.healthAt)}</span>}
           </span>
-          <button class={`button ghost ${token === undefined ? '' : 'token-set'}`} type="button" onClick={() => setAskToken(true)} title={token === undefined ? 'Enter an access token' : 'A token is set for this tab'}>
-            {token === undefined ? '🔑 Token' : '🔑 Token set'}
+          <button class={`button ghost ${token === undefined ? '' : 'token-set'}`} type="button" onClick={() => setAskToken(true)} title={token === undefined ? 'Enter an access token' : `A token is set for this tab${live.session?.auth === 'required' ? ` (subject ${live.session.subject})` : ''}`}>
+            <KeyIcon />
+            {token === undefined ? 'Token' : live.session?.auth === 'required' ? live.session.subject : 'Token set'}
           </button>
         </div>
       </header>
       <main class="content">
         {tab === 'cluster' && <ClusterView live={live} now={now} onToken={() => setAskToken(true)} />}
         {tab === 'stores' && <StoresView live={live} connections={connections} now={now} onToken={() => setAskToken(true)} />}
-        {tab === 'keys' && <KeysView stores={storeNames} connections={connections} now={now} onToken={() => setAskToken(true)} onWrite={() => monitor.refreshStatuses()} />}
+        {tab === 'keys' && <KeysView stores={storeNames} connections={connections} now={now} onToken={() => setAskToken(true)} onWrite={() => monitor.refreshStatuses()} canWrite={(store) => mayWrite(live.session, store)} />}
       </main>
       {askToken && (
         <TokenDialog
@@ -138,6 +140,16 @@ function TokenDialog({ required, hasToken, onCancel, onSave }: { required: boole
         </div>
       </form>
     </div>
+  )
+}
+
+/** Drawn, not an emoji: the page must look the same without an emoji font (offline, minimal systems). */
+function KeyIcon() {
+  return (
+    <svg class="icon" width="14" height="14" viewBox="0 0 16 16" aria-hidden="true">
+      <circle cx="5" cy="8" r="3.2" stroke="currentColor" stroke-width="1.8" fill="none" />
+      <path d="M8.2 8 H15 M12.5 8 V11 M14.5 8 V10.5" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" fill="none" />
+    </svg>
   )
 }
 

@@ -10,6 +10,9 @@ export const globalOptions: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', help: 'machine output: JSON on stdout (one document, or one line per event)' },
   timeout: { type: 'string', value: '<duration>', help: 'how long to wait for the store to connect and answer each request (default 10s)' },
   debug: { type: 'boolean', help: 'show stack traces and causes of errors' },
+  'tls-ca': { type: 'string', value: '<file>', help: 'with clustrons://: trust this CA certificate (PEM) (env CLUSTRON_TLS_CA)' },
+  'tls-cert': { type: 'string', value: '<file>', help: 'with clustrons://: client certificate (PEM) for nodes that ask for one (env CLUSTRON_TLS_CERT)' },
+  'tls-key': { type: 'string', value: '<file>', help: 'the key of --tls-cert (PEM) (env CLUSTRON_TLS_KEY)' },
   help: { type: 'boolean', short: 'h', help: 'show help for the command' },
 }
 
@@ -93,15 +96,17 @@ function findCommand(words: readonly string[], commands: readonly CommandSpec[],
   if (command === undefined) {
     const known = [...commands.map((candidate) => candidate.path[0]!), ...groups.map((candidate) => candidate.name)]
     const guess = closest(first!, known)
-    throw new UsageError(`unknown command '${first}'${guess === undefined ? '' : `; did you mean '${guess}'?`} Run clustron --help for the list`)
+    throw new UsageError(`unknown command '${first}'${guess === undefined ? '' : ` (did you mean '${guess}'?)`}; run clustron --help for the list`)
   }
   return command
 }
 
 function parseOptions(command: CommandSpec, tokens: string[]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const specs = { ...globalOptions, ...command.options }
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {}
-  for (const [name, spec] of Object.entries(specs)) options[name] = spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short }
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {}
+  for (const [name, spec] of Object.entries(specs)) {
+    options[name] = { type: spec.type, ...(spec.short === undefined ? {} : { short: spec.short }), ...(spec.multiple === true ? { multiple: true } : {}) }
+  }
   const marked = tokens.map((token) => (/^-\d/.test(token) ? negativeMark + token : token))
   let parsed
   try {
@@ -110,7 +115,9 @@ function parseOptions(command: CommandSpec, tokens: string[]): { values: Record<
     throw usageFromParseError(error, command, specs)
   }
   const values: Record<string, string | boolean | undefined> = {}
-  for (const [name, value] of Object.entries(parsed.values)) values[name] = typeof value === 'string' ? unmark(value) : (value as boolean | undefined)
+  for (const [name, value] of Object.entries(parsed.values)) {
+    values[name] = typeof value === 'string' ? unmark(value) : Array.isArray(value) ? value.map((item) => unmark(String(item))).join(',') : (value as boolean | undefined)
+  }
   return { values, positionals: parsed.positionals.map(unmark) }
 }
 
@@ -157,7 +164,21 @@ function resolveGlobals(values: Record<string, string | boolean | undefined>, en
     json: values.json === true,
     timeoutMs,
     debug: values.debug === true,
+    tls: tlsFiles(values, env),
   }
+}
+
+function tlsFiles(values: Record<string, string | boolean | undefined>, env: Readonly<Record<string, string | undefined>>): GlobalOptions['tls'] {
+  const nonEmpty = (value: string | boolean | undefined) => (typeof value === 'string' && value !== '' ? value : undefined)
+  const tls: GlobalOptions['tls'] = {}
+  const ca = nonEmpty(values['tls-ca']) ?? nonEmpty(env.CLUSTRON_TLS_CA)
+  const cert = nonEmpty(values['tls-cert']) ?? nonEmpty(env.CLUSTRON_TLS_CERT)
+  const key = nonEmpty(values['tls-key']) ?? nonEmpty(env.CLUSTRON_TLS_KEY)
+  if (ca !== undefined) tls.ca = ca
+  if (cert !== undefined) tls.cert = cert
+  if (key !== undefined) tls.key = key
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('give --tls-cert and --tls-key together (a client certificate and its key)')
+  return tls
 }
 
 function positionalsOf(tokens: string[]): string[] {

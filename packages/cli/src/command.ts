@@ -10,6 +10,8 @@ export interface OptionSpec {
   value?: string
   help: string
   short?: string
+  /** May be given more than once (`--store a --store b`): the values arrive joined with ','. */
+  multiple?: boolean
 }
 
 export interface ArgumentSpec {
@@ -28,6 +30,8 @@ export interface GlobalOptions {
   json: boolean
   timeoutMs: number
   debug: boolean
+  /** PEM files for clustrons:// (--tls-ca, --tls-cert, --tls-key), as given (relative to cwd). */
+  tls: { ca?: string; cert?: string; key?: string }
 }
 
 /** What a command gets to run. */

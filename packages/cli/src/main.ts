@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { ClusterAdmin, connect, InvalidArgumentError, parseUrl, type ConnectOptions, type Store } from '@clustron/client'
 import { parseInvocation } from './args.js'
 import type { CommandSpec, Context, GlobalOptions } from './command.js'
 import { commands, groups } from './commands/index.js'
-import { describeError, exitCodeOf, exitCodes } from './exit-codes.js'
+import { describeError, exitCodeOf, exitCodes, UsageError } from './exit-codes.js'
 import { helpText } from './help.js'
 import type { CliIo } from './io.js'
 import { packageVersion } from './version.js'
@@ -123,10 +125,24 @@ class Connections {
 
   #options(): ConnectOptions {
     const options = parseUrl(this.globals.url)
+    const files = this.globals.tls
+    const tlsGiven = files.ca !== undefined || files.cert !== undefined
     if (options.mode === 'remote') {
       if (this.globals.token !== undefined) options.token = this.globals.token
       options.requestTimeoutMs = this.globals.timeoutMs
-    }
+      if (tlsGiven) {
+        if (options.tls === undefined || options.tls === false) throw new UsageError(`--tls-ca/--tls-cert are for TLS: use a clustrons:// URL, not ${this.globals.url}`)
+        options.tls = { ...(files.ca === undefined ? {} : { ca: this.#pem(files.ca, '--tls-ca') }), ...(files.cert === undefined ? {} : { cert: this.#pem(files.cert, '--tls-cert') }), ...(files.key === undefined ? {} : { key: this.#pem(files.key, '--tls-key') }) }
+      }
+    } else if (tlsGiven) throw new UsageError(`--tls-ca/--tls-cert are for TLS: use a clustrons:// URL, not ${this.globals.url}`)
     return options
+  }
+
+  #pem(path: string, option: string): string {
+    try {
+      return readFileSync(resolve(this.io.cwd, path), 'utf8')
+    } catch (error) {
+      throw new UsageError(`cannot read ${option} ${path}: ${(error as Error).message}`)
+    }
   }
 }

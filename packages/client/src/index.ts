@@ -8,7 +8,7 @@
  */
 export { connect, defaultUrl, parseUrl } from './connect.js'
 export { ClusterAdmin } from './admin.js'
-export type { Member } from './admin.js'
+export type { Member, StoreConfig, StoreInfo } from './admin.js'
 export type { ConnectOptions, InProcConnectOptions, RemoteConnectOptions, RemoteTlsOptions, TokenProvider } from './connect.js'
 export {
   ClosedError,

@@ -79,3 +79,5 @@ export {
   watchResultSchema,
 } from './schemas/results.js'
 export type { Member, StatusResult } from './schemas/results.js'
+export { storeAdminActionSchemas, storeConfigSchema, storeInfoSchema, storeNameSchema, storesResultSchema, systemStoreName } from './schemas/stores.js'
+export type { StoreAdminAction, StoreConfig, StoreInfo, StoresResult } from './schemas/stores.js'

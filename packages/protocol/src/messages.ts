@@ -24,10 +24,18 @@ export const helloSchema = z.object({
 
 const request = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) => z.object({ type: z.literal(type), id: idSchema, ...shape })
 
+/** Longest request id a client may attach to a write or read (the node logs it as `reqId`). */
+export const reqIdCharsMax = 64
+/**
+ * The client's id of a logical request: the same on every node the request visits (a follower that
+ * redirects it, then the leader), so one grep of the nodes' logs for `reqId` follows it. Optional.
+ */
+const reqIdSchema = z.string().min(1).max(reqIdCharsMax).exactOptional()
+
 /** A write: the command is applied (committed) before the result comes back. */
-export const writeRequestSchema = request('write', { command: clientCommandSchema })
+export const writeRequestSchema = request('write', { command: clientCommandSchema, reqId: reqIdSchema })
 /** A read of the store's state; linearizable unless `consistency` says 'serializable'. */
-export const readRequestSchema = request('read', { query: querySchema, consistency: consistencySchema.exactOptional() })
+export const readRequestSchema = request('read', { query: querySchema, consistency: consistencySchema.exactOptional(), reqId: reqIdSchema })
 /** Registers a watch; its events arrive as `watch-initial` / `watch-events` pushes with the same `watchId`. */
 export const watchRequestMessageSchema = request('watch', { watchId: idSchema, request: watchRequestSchema })
 export const unwatchRequestSchema = request('unwatch', { watchId: idSchema })
@@ -62,8 +70,8 @@ export interface Hello {
   token?: string
   client?: { name?: string; version?: string }
 }
-export type WriteRequest = { type: 'write'; id: number; command: ClientCommand }
-export type ReadRequest = { type: 'read'; id: number; query: Query; consistency?: 'linearizable' | 'serializable' }
+export type WriteRequest = { type: 'write'; id: number; command: ClientCommand; reqId?: string }
+export type ReadRequest = { type: 'read'; id: number; query: Query; consistency?: 'linearizable' | 'serializable'; reqId?: string }
 export type WatchRequestMessage = { type: 'watch'; id: number; watchId: number; request: WatchRequest }
 export type UnwatchRequest = { type: 'unwatch'; id: number; watchId: number }
 export type SubscribeRequest = { type: 'subscribe'; id: number; topic: NoticeTopic }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { openPrincipal, principalRole, type Principal } from './auth/authenticator.js'
 import type { NodeMetrics } from './metrics.js'
 import { serveDashboard } from './static-files.js'
 import type { MemberInfo, ReplicaRole } from './replica/store-replica.js'
@@ -22,9 +23,36 @@ export function health(nodeId: string, stopping: boolean, uptimeMs: number, stor
   return out
 }
 
-/** Answers plain HTTP requests: `/health`, `/metrics` (Prometheus); everything else is 404. */
-export function handleHttp(request: IncomingMessage, response: ServerResponse, report: () => Health, metrics?: NodeMetrics): void {
+/**
+ * `/api/session`: who the credential of the request is and its role on each store of the node, so
+ * the dashboard offers edit and delete only where the token allows them. `auth: 'open'` is a node
+ * without authentication (everyone may do everything).
+ */
+export interface Session {
+  nodeId: string
+  auth: 'open' | 'required'
+  subject: string
+  roles: Record<string, 'read' | 'write' | 'admin' | null>
+}
+
+export function session(nodeId: string, stores: Iterable<string>, principal: Principal | undefined): Session {
+  const who = principal ?? openPrincipal
+  const roles: Session['roles'] = {}
+  for (const store of stores) roles[store] = principalRole(who, store) ?? null
+  return { nodeId, auth: principal === undefined ? 'open' : 'required', subject: who.subject, roles }
+}
+
+/**
+ * Answers plain HTTP requests: the dashboard at `/`, `/health`, `/metrics` (Prometheus), `/api/stats`
+ * and `/api/session`; everything else is 404. `principal` is the request's authenticated credential
+ * (undefined when the node has no authentication).
+ */
+export function handleHttp(request: IncomingMessage, response: ServerResponse, report: () => Health, metrics?: NodeMetrics, principal?: Principal): void {
   const path = (request.url ?? '/').split('?')[0]
+  if (path === '/api/session') {
+    const body = report()
+    return json(response, 200, session(body.nodeId, Object.keys(body.stores), principal))
+  }
   if (path === '/api/stats' && metrics !== undefined) {
     metrics.stats().then((stats) => json(response, 200, stats), (error: unknown) => json(response, 500, { error: (error as Error).message }))
     return

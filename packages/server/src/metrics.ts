@@ -27,6 +27,7 @@ export class NodeMetrics {
   readonly #requests: Counter<'store' | 'op' | 'outcome'>
   readonly #requestSeconds: Histogram<'store' | 'op'>
   readonly #bytes: Counter<'direction'>
+  readonly #peerBytes: Counter<'direction'>
   readonly #fsyncSeconds: Histogram<'store'>
   readonly #batchCommands: Histogram<'store'>
   readonly #snapshotSeconds: Histogram<'store'>
@@ -40,6 +41,7 @@ export class NodeMetrics {
     this.#requests = new Counter({ name: 'clustron_requests_total', help: 'Client requests by store, operation and outcome (ok or an error code)', labelNames: ['store', 'op', 'outcome'], registers })
     this.#requestSeconds = new Histogram({ name: 'clustron_request_duration_seconds', help: 'Client request latency at the node, from arrival to answer', labelNames: ['store', 'op'], buckets: latencyBuckets, registers })
     this.#bytes = new Counter({ name: 'clustron_client_bytes_total', help: 'Bytes of client frames received (in) and sent (out)', labelNames: ['direction'], registers })
+    this.#peerBytes = new Counter({ name: 'clustron_peer_bytes_total', help: 'Bytes of Raft frames received from (in) and sent to (out) peers', labelNames: ['direction'], registers })
     this.#fsyncSeconds = new Histogram({ name: 'clustron_fsync_duration_seconds', help: 'Write and fdatasync of one Raft Ready (group commit)', labelNames: ['store'], buckets: latencyBuckets, registers })
     this.#batchCommands = new Histogram({ name: 'clustron_proposal_batch_commands', help: 'Commands batched into one Raft entry', labelNames: ['store'], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], registers })
     this.#snapshotSeconds = new Histogram({ name: 'clustron_snapshot_duration_seconds', help: 'Taking and saving a store snapshot', labelNames: ['store'], buckets: [0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60], registers })
@@ -59,6 +61,11 @@ export class NodeMetrics {
 
   bytes(direction: 'in' | 'out', count: number): void {
     this.#bytes.inc({ direction }, count)
+  }
+
+  /** Peer (Raft replication) traffic. */
+  peerBytes(direction: 'in' | 'out', count: number): void {
+    this.#peerBytes.inc({ direction }, count)
   }
 
   /** An observer for one store's replica. */

@@ -14,6 +14,7 @@ import { loadAuthKey } from './auth/keys.js'
 import { normaliseGrants, type StoreGrants } from './auth/roles.js'
 import { configSchema, type LogLevel, type ParsedConfig } from './config/schema.js'
 import { ClientConnection, type ConnectionContext } from './connection/connection.js'
+import { handshakeFrameBytesMax, setFrameLimit } from './connection/frame-limit.js'
 import { PeerNetwork } from './cluster/peer-network.js'
 import { peerPath } from './cluster/peer-frames.js'
 import { handleHttp, health, type Health } from './http.js'
@@ -25,6 +26,7 @@ import { openReplicaStorage } from './storage/index.js'
 import { machineSnapshots } from './replica/machine-access.js'
 import { StoreHost } from './store-host.js'
 import { certificateIdentity, loadTls, type NodeTls } from './tls/tls-files.js'
+import { startCatalog, type CatalogService } from './catalog/index.js'
 
 export interface StoreOptions {
   name: string
@@ -144,11 +146,14 @@ export async function startNode(options: NodeOptions = {}): Promise<ClustronNode
         : new SingleReplica({ store: name, nodeId: config.nodeId, limits: storeLimits, clock })
       node.addStore(new StoreHost(replica))
     }
+    // The store catalog (issue 9): a system store on every founding member, and the stores it places here.
+    if (replicated) await startCatalog(node, { config, clock, stores: config.stores, logger })
   } catch (error) {
     await node.close()
     throw error
   }
   node.ready()
+  node.catalog?.start()
   nodes.set(node, node)
   return node
 }
@@ -193,7 +198,9 @@ class Node implements ClustronNode {
   readonly #peerSockets: WebSocketServer
   readonly #connections = new Set<ClientConnection>()
   readonly #startedAt = Date.now()
-  readonly #context: ConnectionContext
+  #context: ConnectionContext
+  /** The store catalog (replicated nodes only). */
+  catalog: CatalogService | undefined
   readonly hosts = new Map<string, StoreHost>()
   readonly #peers: PeerNetwork
   readonly metrics: NodeMetrics
@@ -249,8 +256,9 @@ class Node implements ClustronNode {
       logger: logger.child({ component: 'peers' }),
       frameBytesMax: peerFrameBytesMax,
       tls: tls === undefined ? undefined : { cert: tls.cert, key: tls.key, ca: tls.ca },
+      onBytes: (direction, bytes) => this.metrics.peerBytes(direction, bytes),
       deliver: (store, messages) => {
-        const replica = this.hosts.get(store)?.replica
+        const replica = (this.hosts.get(store) ?? this.catalog?.systemHost(store))?.replica
         if (replica instanceof RaftReplica) for (const message of messages) replica.step(message)
       },
     })
@@ -270,7 +278,7 @@ class Node implements ClustronNode {
     const header = request.headers.authorization
     const token = header?.startsWith('Bearer ') === true ? header.slice(7).trim() : undefined
     auth.authenticate(token, certificateIdentity(request.socket), this.connectionClock.now()).then(
-      () => handleHttp(request, response, () => this.health(), this.metrics),
+      (principal) => handleHttp(request, response, () => this.health(), this.metrics, principal),
       (error: unknown) => {
         const body = JSON.stringify({ error: (error as Error).message })
         response.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer realm="clustron"', 'content-length': Buffer.byteLength(body) })
@@ -287,9 +295,9 @@ class Node implements ClustronNode {
   }
 
   /** Opens the Raft replica of one store (its WAL under `directory`), wired to the peer network. */
-  async openReplica(store: string, limits: Limits, clock: Clock, directory: string): Promise<RaftReplica> {
+  async openReplica(store: string, limits: Limits, clock: Clock, directory: string, membership?: { bootstrap: Record<string, string> | undefined; defaultTtlMs?: number | undefined }): Promise<RaftReplica> {
     const logger = this.logger.child({ store })
-    const peers = this.config.peers ?? { [this.nodeId]: this.advertise }
+    const peers = membership === undefined ? (this.config.peers ?? { [this.nodeId]: this.advertise }) : (membership.bootstrap ?? { [this.nodeId]: this.advertise })
     if (peers[this.nodeId] === undefined) {
       throw new InvalidArgumentError(`invalid config: peers must include this node's own id '${this.nodeId}' (peers: ${Object.keys(peers).join(', ')})`)
     }
@@ -301,12 +309,13 @@ class Node implements ClustronNode {
       clock,
       log,
       send: (messages) => this.#peers.send(store, messages),
-      ...(this.config.join === true ? {} : { bootstrap: peers }),
+      ...((membership === undefined ? this.config.join === true : membership.bootstrap === undefined) ? {} : { bootstrap: peers }),
       incarnation: randomUUID(),
       seed: randomInt(2 ** 31),
       ...(this.config.tickMs === undefined ? {} : { tickMs: this.config.tickMs }),
       ...(this.config.electionTicks === undefined ? {} : { electionTicks: this.config.electionTicks }),
       ...(this.config.snapshotEntries === undefined ? {} : { snapshotEntries: this.config.snapshotEntries }),
+      ...(membership?.defaultTtlMs === undefined ? {} : { defaultTtlMs: membership.defaultTtlMs }),
       onLog: (level, message, fields) => logger[level](fields ?? {}, message),
       observer: this.metrics.replicaObserver(store),
       onMembers: (members) => {
@@ -318,6 +327,20 @@ class Node implements ClustronNode {
 
   addStore(host: StoreHost): void {
     this.hosts.set(host.name, host)
+  }
+
+  /** Attaches the store catalog: connections redirect to it and serve its admin actions. */
+  attachCatalog(catalog: CatalogService): void {
+    this.catalog = catalog
+    this.#context = { ...this.#context, catalog }
+  }
+
+  /** A store left this node: its group's members no longer count among the peers to talk to. */
+  forgetStore(store: string): void {
+    // Its clients reconnect: to this node's reopened replica, or (redirected) to the nodes that hold it now.
+    for (const connection of this.#connections) if (connection.store === store) connection.close(closeCodes.shuttingDown, `store '${store}' left node ${this.nodeId}; reconnect`)
+    if (!this.#members.delete(store)) return
+    this.#peers.setMembers(Object.assign({}, ...this.#members.values()) as Record<string, string>)
   }
 
   /** Stores are open: accept clients. */
@@ -395,11 +418,14 @@ class Node implements ClustronNode {
           return webSocket.bufferedAmount
         },
         close: (code, reason) => webSocket.close(code, reason),
+        welcomed: () => setFrameLimit(webSocket, this.limits.frameBytesMax),
       },
       this.#context,
       logger,
       certificate,
     )
+    // Until the welcome a client sends only its hello: a half-open connection cannot make the node hold a full-size frame.
+    setFrameLimit(webSocket, Math.min(handshakeFrameBytesMax, this.limits.frameBytesMax))
     if (this.#connections.size >= this.limits.connectionsMax) {
       connection.close(closeCodes.tooManyConnections, `node ${this.nodeId} has ${this.#connections.size} connections (limit ${this.limits.connectionsMax}); try another node`)
       return
@@ -438,8 +464,11 @@ class Node implements ClustronNode {
     for (const webSocket of this.#sockets.clients) webSocket.terminate()
     this.#sockets.close()
     // Hand leadership over first, so the cluster does not wait an election timeout for this node.
-    await Promise.all([...this.hosts.values()].map((host) => host.replica.cluster?.transferLeadership(2_000).catch(() => false)))
-    await Promise.all([...this.hosts.values()].map((host) => host.close()))
+    await this.catalog?.stop()
+    const system = this.catalog?.systemStoreHost
+    const all = system === undefined ? [...this.hosts.values()] : [...this.hosts.values(), system]
+    await Promise.all(all.map((host) => host.replica.cluster?.transferLeadership(2_000).catch(() => false)))
+    await Promise.all(all.map((host) => host.close()))
     this.#peers.close()
     for (const webSocket of this.#peerSockets.clients) webSocket.terminate()
     this.#peerSockets.close()

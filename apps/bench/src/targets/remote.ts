@@ -18,14 +18,16 @@ export function remoteTarget(options: TargetOptions): BenchTarget {
     name: 'remote',
     profiling: 'process',
     async version() {
-      return 'Clustron node (this workspace), one process on loopback, one client connection'
+      return 'Clustron node (this workspace), one process on loopback, in memory (--memory: no log, no fsync, like redis with persistence off), one client connection'
     },
     async start() {
       const bin = fileURLToPath(new URL('../../../../packages/server/src/bin.ts', import.meta.url))
       // tsx as a loader in the node's own process (not its CLI, which would run it in a second one).
       const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
       const profile = options.profileDirectory === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDirectory}`]
-      node = spawn(process.execPath, [...profile, '--import', tsx, '--conditions=source', bin, '--port', '0', '--data', options.dataDirectory, '--log-level', 'info'], {
+      // --memory: no log and no fsync, like the redis-server it is compared with (persistence off).
+      // Durability costs are measured by cluster3 (fsync on) next to etcd.
+      node = spawn(process.execPath, [...profile, '--import', tsx, '--conditions=source', bin, '--port', '0', '--memory', '--log-level', 'info'], {
         stdio: ['ignore', 'pipe', 'inherit'],
       })
       port = await listeningPort(node)

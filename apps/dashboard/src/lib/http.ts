@@ -58,6 +58,24 @@ export interface StoreStats {
   stores: Record<string, StoreStatsEntry>
 }
 
+/**
+ * `/api/session`: who the page's token is and its role on each store (null: none). `auth: 'open'`
+ * is a node without authentication. Mirrors packages/server/src/http.ts (Session).
+ */
+export interface Session {
+  nodeId: string
+  auth: 'open' | 'required'
+  subject: string
+  roles: Record<string, 'read' | 'write' | 'admin' | null>
+}
+
+/** Whether `session` lets the page change keys of `store`; unknown (not read yet) lets it try: the node decides. */
+export function mayWrite(session: Session | undefined, store: string): boolean {
+  if (session === undefined || !Object.hasOwn(session.roles, store)) return true
+  const role = session.roles[store]
+  return role === 'write' || role === 'admin'
+}
+
 /** An HTTP answer other than 2xx; 401/403 mean the node wants a (better) token. */
 export class HttpError extends Error {
   constructor(
@@ -103,6 +121,12 @@ export async function fetchHealth(token: string | undefined): Promise<Health> {
 export async function fetchStats(token: string | undefined): Promise<StoreStats> {
   const body = (await (await get('/api/stats', token)).json()) as StoreStats
   if (typeof body.at !== 'number' || typeof body.stores !== 'object' || body.stores === null) throw new Error('/api/stats answered an unexpected shape')
+  return body
+}
+
+export async function fetchSession(token: string | undefined): Promise<Session> {
+  const body = (await (await get('/api/session', token)).json()) as Session
+  if (typeof body.subject !== 'string' || typeof body.roles !== 'object' || body.roles === null) throw new Error('/api/session answered an unexpected shape')
   return body
 }
 

@@ -1,6 +1,6 @@
 import type { StoreStatus } from '@clustron/client'
 import { type Connections, describeError, type Problem } from './connection.js'
-import { fetchHealth, fetchMetrics, fetchStats, type Health, type StoreStats } from './http.js'
+import { fetchHealth, fetchMetrics, fetchSession, fetchStats, type Health, type Session, type StoreStats } from './http.js'
 import { rememberProgress, type ProgressMemory } from './members.js'
 import { gaugeByStore, parseMetrics } from './prometheus.js'
 import { sampleBetween, type StatsSample } from './stats.js'
@@ -10,6 +10,8 @@ export const healthPeriodMs = 1_000
 export const statsPeriodMs = 1_000
 export const metricsPeriodMs = 2_000
 export const statusPeriodMs = 2_000
+/** Roles change only when an operator edits the node's tokens: re-read them now and then. */
+export const sessionPeriodMs = 10_000
 export const historySamplesMax = 120
 
 const gaugeNames = new Set(['clustron_store_watchers', 'clustron_connections'])
@@ -32,6 +34,9 @@ export interface LiveState {
   /** Page clock of the last successful /health. */
   healthAt?: number
   statsError?: Problem
+  /** The token's roles per store (/api/session); undefined until read, or on a node that predates it. */
+  session?: Session
+  sessionError?: Problem
   connections?: number
   stores: ReadonlyMap<string, StoreLive>
 }
@@ -64,6 +69,7 @@ export class Monitor {
     this.#loop(statsPeriodMs, () => this.#pollStats())
     this.#loop(metricsPeriodMs, () => this.#pollMetrics())
     this.#loop(statusPeriodMs, () => this.#pollStatuses())
+    this.#loop(sessionPeriodMs, () => this.#pollSession())
   }
 
   stop(): void {
@@ -116,6 +122,18 @@ export class Monitor {
       })
     } catch (error) {
       this.#update((state) => ({ ...state, healthError: describeError(error) }))
+    }
+  }
+
+  async #pollSession(): Promise<void> {
+    try {
+      const session = await fetchSession(this.connections.token)
+      this.#update((state) => {
+        const { sessionError: _, ...rest } = state
+        return { ...rest, session }
+      })
+    } catch (error) {
+      this.#update((state) => ({ ...state, sessionError: describeError(error) }))
     }
   }
 

@@ -13,12 +13,17 @@ export interface KeyDetailProps {
   onToken: () => void
   onClose: () => void
   onWrite: () => void
+  /** The token may change this store's keys: offer edit and delete. */
+  writable: boolean
 }
+
+/** Shown where a read-only token hides edit and delete. */
+export const readOnlyNote = 'Read-only: this token may read this store but not change it.'
 
 type Outcome = { tone: 'good' | 'bad'; text: string } | undefined
 
 /** The selected key: its value (JSON pretty, binary as hex), metadata, and edit/delete when the token allows. */
-export function KeyDetail({ keyName, entry: fromPage, store, now, onToken, onClose, onWrite }: KeyDetailProps) {
+export function KeyDetail({ keyName, entry: fromPage, store, now, onToken, onClose, onWrite, writable }: KeyDetailProps) {
   const [fetched, setFetched] = useState<Entry | undefined | 'missing'>(undefined)
   const [editing, setEditing] = useState(false)
   const [problem, setProblem] = useState<Problem | undefined>(undefined)
@@ -124,7 +129,12 @@ export function KeyDetail({ keyName, entry: fromPage, store, now, onToken, onClo
               <pre class={`value-view ${entry.value instanceof Uint8Array ? 'hex' : ''}`} data-kind={valueKind(entry.value)}>
                 {formatValue(entry.value)}
               </pre>
-              <div class="actions">
+              {!writable && (
+                <p class="muted read-only" data-testid="read-only">
+                  {readOnlyNote}
+                </p>
+              )}
+              <div class="actions" hidden={!writable}>
                 <button class="button" type="button" disabled={editableText(entry.value) === undefined} title={editableText(entry.value) === undefined ? 'Binary, bigint and date values are edited with the client' : undefined} onClick={() => setEditing(true)}>
                   Edit
                 </button>

@@ -4,7 +4,7 @@ import { Card, Empty, ProblemBanner } from '../components/ui.js'
 import { describeError, type Connections, type Problem } from '../lib/connection.js'
 import { formatCount, formatDuration, previewValue } from '../lib/format.js'
 import { applyEvent, loadPage, nextStart, pageSizes, type KeyPage } from '../lib/key-page.js'
-import { KeyDetail, NewKeyForm } from './key-detail.js'
+import { KeyDetail, NewKeyForm, readOnlyNote } from './key-detail.js'
 
 export interface KeysViewProps {
   stores: string[]
@@ -12,6 +12,8 @@ export interface KeysViewProps {
   now: number
   onToken: () => void
   onWrite: () => void
+  /** Whether the page's token may change keys of `store` (from /api/session; the node has the last word). */
+  canWrite: (store: string) => boolean
 }
 
 /** After watch events, re-read the changed keys (lease and expiresAt are not in events) this often at most. */
@@ -30,7 +32,7 @@ function initialParams(): { prefix: string; store?: string } {
   return { prefix: params.get('prefix') ?? '', ...(store === null ? {} : { store }) }
 }
 
-export function KeysView({ stores, connections, now, onToken, onWrite }: KeysViewProps) {
+export function KeysView({ stores, connections, now, onToken, onWrite, canWrite }: KeysViewProps) {
   const initial = initialParams()
   const [storeName, setStoreName] = useState(initial.store !== undefined && stores.includes(initial.store) ? initial.store : (stores.includes('default') ? 'default' : stores[0]))
   const [draft, setDraft] = useState(initial.prefix)
@@ -46,6 +48,7 @@ export function KeysView({ stores, connections, now, onToken, onWrite }: KeysVie
   const [flash, setFlash] = useState<ReadonlyMap<string, number>>(new Map())
   const [reloads, setReloads] = useState(0)
   const start = starts.at(-1)
+  const writable = storeName === undefined || canWrite(storeName)
 
   useEffect(() => {
     if (storeName === undefined && stores.length > 0) setStoreName(stores.includes('default') ? 'default' : stores[0])
@@ -187,7 +190,7 @@ export function KeysView({ stores, connections, now, onToken, onWrite }: KeysVie
           <button class="button" type="submit">
             Search
           </button>
-          <button class="button primary" type="button" onClick={() => setSelection({ kind: 'new' })}>
+          <button class="button primary" type="button" disabled={!writable} title={writable ? undefined : readOnlyNote} onClick={() => setSelection({ kind: 'new' })}>
             + New key
           </button>
         </form>
@@ -201,7 +204,7 @@ export function KeysView({ stores, connections, now, onToken, onWrite }: KeysVie
               Keys{prefix !== '' && <span class="mono muted"> {prefix}*</span>}
             </>
           }
-          subtitle={page === undefined ? (loading ? 'Loading…' : ' ') : `Page ${pageNumber} · ${page.entries.length}${page.more ? '+' : ''} keys · read at revision ${formatCount(page.revision)}`}
+          subtitle={page === undefined ? (loading ? 'Loading…' : ' ') : `Page ${pageNumber} · ${page.entries.length}${page.more ? '+' : ''} ${page.entries.length === 1 && !page.more ? 'key' : 'keys'} · read at revision ${formatCount(page.revision)}`}
           actions={<LiveIndicator live={live} />}
         >
           {page === undefined ? (
@@ -237,7 +240,7 @@ export function KeysView({ stores, connections, now, onToken, onWrite }: KeysVie
           </div>
         </Card>
         <div class="detail-column">
-          {selection?.kind === 'new' && storeName !== undefined ? (
+          {selection?.kind === 'new' && storeName !== undefined && writable ? (
             <NewKeyForm
               prefix={prefix}
               store={() => connections.store(storeName)}
@@ -258,6 +261,7 @@ export function KeysView({ stores, connections, now, onToken, onWrite }: KeysVie
               onToken={onToken}
               onClose={() => setSelection(undefined)}
               onWrite={onWrite}
+              writable={writable}
             />
           ) : (
             <Card title="Value">

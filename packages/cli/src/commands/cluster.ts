@@ -1,6 +1,6 @@
-import type { Member, StoreStatus } from '@clustron/client'
+import type { ClusterAdmin, Member, StoreStatus } from '@clustron/client'
 import { argument, flag, type CommandSpec, type Context } from '../command.js'
-import { exitCodes, UsageError } from '../exit-codes.js'
+import { CliFailure, exitCodes, UsageError } from '../exit-codes.js'
 import { formatCount, renderFields, renderTable } from '../format.js'
 
 export const statusCommand: CommandSpec = {
@@ -46,6 +46,19 @@ function printMembers(context: Context, members: readonly Member[]): void {
   else context.print(membersTable(members))
 }
 
+/**
+ * The admin connection, once the store says it is replicated. A node that keeps its stores in
+ * memory has no Raft group: it refuses membership requests with UNAVAILABLE, which the client
+ * would retry until --timeout. Asking status first answers at once.
+ */
+async function replicatedAdmin(context: Context): Promise<ClusterAdmin> {
+  const status = await (await context.store()).status()
+  if (status.members === undefined) {
+    throw new CliFailure('UNAVAILABLE', `store '${status.store}' on node ${status.node ?? '?'} is not replicated (the node keeps it in memory): membership needs nodes started with --data`, exitCodes.unavailable)
+  }
+  return context.admin()
+}
+
 export const membersGroup = {
   name: 'members',
   summary: "list and change the members of the store's Raft group",
@@ -58,7 +71,7 @@ export const membersListCommand: CommandSpec = {
   args: [],
   examples: ['clustron members list', 'clustron members list --json'],
   async run(context) {
-    printMembers(context, await (await context.admin()).members())
+    printMembers(context, await (await replicatedAdmin(context)).members())
     return exitCodes.ok
   },
 }
@@ -79,7 +92,7 @@ export const membersAddCommand: CommandSpec = {
     const id = argument(context, 0)
     const address = argument(context, 1)
     if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(address)) throw new UsageError(`<host:port> must look like 10.0.0.4:7861, got '${address}'`)
-    printMembers(context, await (await context.admin()).addMember(id, address, { voter: flag(context, 'voter') }))
+    printMembers(context, await (await replicatedAdmin(context)).addMember(id, address, { voter: flag(context, 'voter') }))
     return exitCodes.ok
   },
 }
@@ -92,7 +105,7 @@ export const membersRemoveCommand: CommandSpec = {
   examples: ['clustron members remove n2'],
   async run(context) {
     const id = argument(context, 0)
-    const admin = await context.admin()
+    const admin = await replicatedAdmin(context)
     const before = await admin.members()
     if (!before.some((member) => member.id === id)) {
       if (context.globals.json) context.printJson(null)

@@ -8,6 +8,8 @@ import { delCommand, getCommand, listCommand, putCommand } from './kv.js'
 import { leaseGrantCommand, leaseGroup, leaseInfoCommand, leaseListCommand, leaseRevokeCommand } from './lease.js'
 import { lockCommand } from './lock.js'
 import { snapshotGroup, snapshotRestoreCommand, snapshotSaveCommand } from './snapshot.js'
+import { certsCreateCommand, certsGroup, tokenCreateCommand, tokenGroup } from './security.js'
+import { storesModule } from './stores.js'
 import { txnCommand } from './txn.js'
 import { watchCommand } from './watch.js'
 
@@ -23,30 +25,31 @@ const completionCommand: CommandSpec = {
   },
 }
 
-/** Every command, in the order help lists them. */
-export const commands: readonly CommandSpec[] = [
-  getCommand,
-  putCommand,
-  delCommand,
-  listCommand,
-  watchCommand,
-  txnCommand,
-  lockCommand,
-  leaseGrantCommand,
-  leaseRevokeCommand,
-  leaseInfoCommand,
-  leaseListCommand,
-  counterAddCommand,
-  counterGetCommand,
-  counterSetCommand,
-  statusCommand,
-  membersListCommand,
-  membersAddCommand,
-  membersRemoveCommand,
-  snapshotSaveCommand,
-  snapshotRestoreCommand,
-  benchCommand,
-  completionCommand,
+/** A group of subcommands (`lease grant|revoke|...`) or loose top-level commands, as one unit. */
+export interface CommandModule {
+  group?: GroupSpec
+  commands: readonly CommandSpec[]
+}
+
+/**
+ * Every command, in the order help lists them. To add commands, export a CommandModule from a file
+ * in this directory and add it here with one line (e.g. `storesModule,`): parsing, help and shell
+ * completion all read this list.
+ */
+export const modules: readonly CommandModule[] = [
+  { commands: [getCommand, putCommand, delCommand, listCommand, watchCommand, txnCommand, lockCommand] },
+  { group: leaseGroup, commands: [leaseGrantCommand, leaseRevokeCommand, leaseInfoCommand, leaseListCommand] },
+  { group: counterGroup, commands: [counterAddCommand, counterGetCommand, counterSetCommand] },
+  { commands: [statusCommand] },
+  { group: membersGroup, commands: [membersListCommand, membersAddCommand, membersRemoveCommand] },
+  { group: snapshotGroup, commands: [snapshotSaveCommand, snapshotRestoreCommand] },
+  { commands: [benchCommand] },
+  { group: tokenGroup, commands: [tokenCreateCommand] },
+  { group: certsGroup, commands: [certsCreateCommand] },
+  storesModule,
+  { commands: [completionCommand] },
 ]
 
-export const groups: readonly GroupSpec[] = [leaseGroup, counterGroup, membersGroup, snapshotGroup]
+export const commands: readonly CommandSpec[] = modules.flatMap((module) => module.commands)
+
+export const groups: readonly GroupSpec[] = modules.flatMap((module) => (module.group === undefined ? [] : [module.group]))

@@ -16,13 +16,14 @@ import {
   type WatchSink,
   type WatchSubscription,
 } from '@clustron/core/internal'
-import { adminResultSchema, clientPath, protocolVersion, statusResultSchema, type AdminAction, type Member, type StatusResult } from '@clustron/protocol'
+import { adminResultSchema, clientPath, protocolVersion, statusResultSchema, storesResultSchema, type AdminAction, type Member, type StatusResult, type StoreAdminAction, type StoresResult } from '@clustron/protocol'
 import type { RemoteTlsOptions, TokenProvider } from '../connect.js'
 import type { TransportFactory } from '../transport/transport.js'
 import { acceptCommandResult, acceptQueryResult, acceptWatchResult, acceptWith } from './accept.js'
 import { backoffDelayMs, type BackoffOptions } from './backoff.js'
 import { CallDeadlines, type Call } from './calls.js'
 import { RemoteWatch, type WatchHost } from './remote-watch.js'
+import { handshakeRedirect } from './discovery.js'
 import { HandshakeRefused, Session, type Push } from './session.js'
 
 export interface RemoteBackendOptions {
@@ -81,6 +82,12 @@ export class RemoteBackend implements StoreBackend, WatchHost {
   #refusedToken: string | undefined
   /** Credential refusals since the last welcome (a token provider gets a few chances to give a good one). */
   #authFailures = 0
+  /**
+   * Request ids (`reqId`) of writes and reads: this handle's random prefix and a sequence. A call keeps
+   * its id when it is retried on another node, so the nodes' logs show one request across them.
+   */
+  #reqIdPrefix: string | undefined
+  #reqIdSequence = 0
 
   constructor(private readonly options: RemoteBackendOptions) {
     this.env = systemEnvironment(options.clock)
@@ -104,11 +111,12 @@ export class RemoteBackend implements StoreBackend, WatchHost {
   }
 
   write<C extends Command>(command: C): Promise<CommandResult<C>> {
-    return this.#call({ type: 'write', command }, acceptCommandResult(command.type), true) as Promise<CommandResult<C>>
+    return this.#call({ type: 'write', command, reqId: this.#nextReqId() }, acceptCommandResult(command.type), true) as Promise<CommandResult<C>>
   }
 
   read<Q extends Query>(query: Q, consistency?: 'linearizable' | 'serializable'): Promise<QueryResult<Q>> {
-    const body = consistency === undefined ? { type: 'read', query } : { type: 'read', query, consistency }
+    const reqId = this.#nextReqId()
+    const body = consistency === undefined ? { type: 'read', query, reqId } : { type: 'read', query, consistency, reqId }
     return this.#call(body, acceptQueryResult(query.type), true) as Promise<QueryResult<Q>>
   }
 
@@ -165,8 +173,13 @@ export class RemoteBackend implements StoreBackend, WatchHost {
   }
 
   /** A cluster administration request for this store (membership); goes to the leader like a write. */
-  admin(action: AdminAction): Promise<{ members: Member[] }> {
+  admin(action: Exclude<AdminAction, StoreAdminAction>): Promise<{ members: Member[] }> {
     return this.#call({ type: 'admin', action }, acceptWith(adminResultSchema, 'admin'), true) as Promise<{ members: Member[] }>
+  }
+
+  /** A store catalog request (`stores.*`, on a connection to the system store); changes go to its leader. */
+  storesAdmin(action: StoreAdminAction): Promise<StoresResult> {
+    return this.#call({ type: 'admin', action }, acceptWith(storesResultSchema, 'stores admin'), true) as Promise<StoresResult>
   }
 
   async close(): Promise<void> {
@@ -218,6 +231,11 @@ export class RemoteBackend implements StoreBackend, WatchHost {
   // ---------------------------------------------------------------------------------------------
   // Calls
 
+  #nextReqId(): string {
+    this.#reqIdPrefix ??= Math.floor(this.options.random() * 36 ** 8).toString(36).padStart(8, '0')
+    return `${this.#reqIdPrefix}-${(++this.#reqIdSequence).toString(36)}`
+  }
+
   #call(body: Call['body'], accept: Call['accept'], bounded: boolean): Promise<unknown> {
     if (this.#closed) return Promise.reject(closedError())
     if (this.#fatal !== undefined) return Promise.reject(this.#fatal)
@@ -251,7 +269,7 @@ export class RemoteBackend implements StoreBackend, WatchHost {
    * call goes again — to the leader when one was named — until its deadline.
    */
   #retry(call: Call, error: ClustronError): boolean {
-    if (this.#closed) return false
+    if (this.#closed || this.#fatal !== undefined) return false
     const { connectionClock } = this.options
     const retryAfterMs = error.code === 'RESOURCE_EXHAUSTED' ? error.details.retryAfterMs : undefined
     if (retryAfterMs !== undefined) {
@@ -265,14 +283,18 @@ export class RemoteBackend implements StoreBackend, WatchHost {
       })
       return true
     }
-    if (error.code !== 'UNAVAILABLE') return false
+    // Credentials are checked at the handshake only: a request refused with UNAUTHENTICATED was not run
+    // (the token expired just before). With a token provider the next connection carries a new token.
+    const reauthenticating = error.code === 'UNAUTHENTICATED' && typeof this.options.token === 'function'
+    if (error.code !== 'UNAVAILABLE' && !reauthenticating) return false
     if (connectionClock.now() >= call.deadline) return false
-    const leader = error.details.leader
+    const leader = error.code === 'UNAVAILABLE' ? error.details.leader : undefined
     if (leader !== undefined && leader !== this.#address) this.#follow(leader)
     // No leader known (an election): wait a little rather than spin; a leader hint goes at once.
     const delayMs = leader !== undefined ? 0 : 20 + Math.floor(this.options.random() * 80)
     connectionClock.setTimer(delayMs, () => {
       if (this.#closed) return
+      if (this.#fatal !== undefined) return call.reject(this.#fatal)
       this.#waiting.add(call)
       this.#pump()
     })
@@ -317,6 +339,8 @@ export class RemoteBackend implements StoreBackend, WatchHost {
       case 'watch-error': {
         const watch = this.#watches.get(push.watchId)
         if (watch === undefined) return
+        // The token expired and a provider gives new ones: the watch resumes on the next connection (registered there).
+        if (push.error.code === 'UNAUTHENTICATED' && typeof this.options.token === 'function') return watch.disconnected()
         watch.nodeEnded(push, errorFromData(push.error))
         // UNAVAILABLE leaves the watch open: register again (a node going away answers UNAVAILABLE and the next connection retries).
         if (!watch.ended) this.register(watch)
@@ -365,7 +389,11 @@ export class RemoteBackend implements StoreBackend, WatchHost {
           failingSince = connectionClock.now()
         }
         if (session.refusal !== undefined && this.#refused(session.refusal)) return
-      } catch (error) {
+      } catch (caught) {
+        // A node that does not host the store names one that does: go there (not a refusal).
+        const redirect = caught instanceof HandshakeRefused ? handshakeRedirect(caught.error) : undefined
+        if (redirect !== undefined && !this.#closed) this.#preferred = redirect.address
+        const error = redirect?.error ?? caught
         lastError = error
         if (!this.#connectedOnce && this.#giveUp(error, connectionClock.now() - startedAt)) return
         if (error instanceof HandshakeRefused && this.#refused(error.error)) return

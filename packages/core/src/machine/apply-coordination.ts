@@ -60,8 +60,12 @@ export function applyLeaseRevoke(state: MachineState, _check: Checks, command: L
 export function applyLeaseExtend(state: MachineState, check: Checks, command: LeaseExtendCommand): CommandResults['leaseExtend'] {
   const extendMs = check.ttlMs(command.extendMs, 'extendMs')
   let extended = 0
-  const floor = state.now + extendMs
+  // Each lease gets at least its full TTL on the new leader's clock (as etcd's lessor Promote does):
+  // its deadline was stamped with the old leader's clock, which the new one's may run ahead of, so a
+  // floor of `now + extendMs` alone let leases expire early after a leader change under clock skew
+  // (found by the fault suite, testkit test/faults/regressions.test.ts).
   for (const lease of state.leases.values()) {
+    const floor = state.now + lease.ttlMs + extendMs
     if (lease.expiresAt < floor) {
       state.setLeaseDeadline(lease, floor)
       extended++

@@ -1,4 +1,4 @@
-import { decodeData, encodeData } from '../codec.js'
+import { decodeData, encodeDataSized } from '../codec.js'
 import { InvalidArgumentError } from '../errors.js'
 import { compareKeys } from '../keys.js'
 import type { HistoryBatch } from './history.js'
@@ -61,7 +61,16 @@ export function writeSnapshot(state: MachineState): Uint8Array {
     locks,
     history,
   }
-  return encodeData(document)
+  return encodeDataSized(document, snapshotBytesEstimate(state, keys.length, history))
+}
+
+/** About the encoded size: value bytes dominate; rows and events add a few dozen bytes each. */
+function snapshotBytesEstimate(state: MachineState, keyCount: number, history: BatchRow[]): number {
+  let historyBytes = 0
+  for (const [, events] of history) {
+    for (const event of events) historyBytes += 48 + event[1].length + (event[2]?.length ?? 0) + (event[5] === null ? 0 : 48 + event[5][1].length)
+  }
+  return 1024 + state.arena.bytesLive + keyCount * 64 + historyBytes + state.leases.size * 48
 }
 
 /** Loads a snapshot into an empty state. */

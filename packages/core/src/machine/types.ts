@@ -186,7 +186,7 @@ export interface ElectionProclaimCommand {
 export interface ExpireCommand {
   type: 'expire'
 }
-/** Proposed by a new leader: pushes every lease deadline to at least now + `extendMs`. */
+/** Proposed by a new leader: pushes every lease deadline to at least now + the lease's TTL + `extendMs`. */
 export interface LeaseExtendCommand {
   type: 'leaseExtend'
   extendMs: number

@@ -22,6 +22,8 @@ export class LeaseHandle implements Lease {
   #unsubscribe: (() => void) | undefined
   #untrack: (() => void) | undefined
   #stopped = false
+  /** The store said the lease is gone (revoked by this handle, expired, or not found). */
+  #goneInStore = false
 
   constructor(
     private readonly backend: StoreBackend,
@@ -47,17 +49,25 @@ export class LeaseHandle implements Lease {
     try {
       await this.backend.write({ type: 'leaseRenew', id: this.id })
     } catch (error) {
-      if (error instanceof ClustronError && error.code === 'LEASE_NOT_FOUND') this.lose(error)
+      if (error instanceof ClustronError && error.code === 'LEASE_NOT_FOUND') {
+        this.#goneInStore = true
+        this.lose(error)
+      }
       throw error
     }
     if (!this.signal.aborted) this.#armDeadline(sentAt)
   }
 
   async revoke(): Promise<void> {
-    if (this.#stopped) return
+    // Only the store's word makes a revoke unnecessary. A lease the client gave up by itself (no
+    // renewal answered within its TTL) may still be alive in the store, kept by renewals that did
+    // arrive, holding its keys and locks: skipping the revoke then left a "released" lock held
+    // (found by the fault suite, testkit test/faults/regressions.test.ts).
+    if (this.#goneInStore) return
     this.#stopTimers()
     try {
       await this.backend.write({ type: 'leaseRevoke', id: this.id })
+      this.#goneInStore = true
     } finally {
       this.lose(new LeaseNotFoundError(`lease '${this.id}' was revoked`, { details: { lease: this.id } }))
     }
@@ -93,6 +103,7 @@ export class LeaseHandle implements Lease {
 
   #onNotice(notice: Notice | { type: 'resync' }): void {
     if (notice.type === 'leaseLost') {
+      this.#goneInStore = true
       this.lose(new LeaseNotFoundError(`lease '${this.id}' ${notice.reason === 'expired' ? 'expired' : 'was revoked'}`, { details: { lease: this.id } }))
     } else if (notice.type === 'resync' && !this.#stopped) {
       // After a reconnect: confirm the lease still exists (a renewal tells), whatever keepAlive says.

@@ -27,6 +27,7 @@ import type {
 } from '@clustron/core/internal'
 import { z } from 'zod'
 import { bytesSchema, lockKindSchema, numberSchema, optionalBytes, optionalNumber } from './data.js'
+import { storeAdminActionSchemas, type StoreAdminAction } from './stores.js'
 
 /**
  * Schemas of every command and query of core's machine/types.ts, as they cross the wire. Shape
@@ -219,8 +220,10 @@ export const adminActionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('members.list') }),
   z.object({ kind: z.literal('members.add'), nodeId: z.string().min(1).max(128), address: z.string().min(3).max(300), voter: z.boolean() }),
   z.object({ kind: z.literal('members.remove'), nodeId: z.string().min(1).max(128) }),
+  ...storeAdminActionSchemas,
 ])
 export type AdminAction =
   | { kind: 'members.list' }
   | { kind: 'members.add'; nodeId: string; address: string; voter: boolean }
   | { kind: 'members.remove'; nodeId: string }
+  | StoreAdminAction

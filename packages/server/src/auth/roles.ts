@@ -59,7 +59,7 @@ export function requiredRole(request: Request): Role {
       return 'write'
     case 'admin':
       // Listing members shows what `status` already shows a reader; changing them is administration.
-      return request.action.kind === 'members.list' ? 'read' : 'admin'
+      return request.action.kind === 'members.list' || request.action.kind === 'stores.list' || request.action.kind === 'stores.describe' ? 'read' : 'admin'
     case 'read':
     case 'status':
     case 'watch':

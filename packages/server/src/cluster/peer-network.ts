@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { TLSSocket } from 'node:tls'
 import { WebSocket } from 'ws'
 import { certificateNames } from '../tls/tls-files.js'
+import { handshakeFrameBytesMax, setFrameLimit } from '../connection/frame-limit.js'
 import { checkMessage, decodePeerFrame, encodePeerFrame, peerPath, peerProtocolVersion, type PeerFrame } from './peer-frames.js'
 
 export interface PeerNetworkOptions {
@@ -29,6 +30,8 @@ export interface PeerNetworkOptions {
    * the node id it claims (CN or a DNS name).
    */
   tls?: PeerTls | undefined
+  /** Counts peer traffic (metrics): bytes of each frame received from and sent to peers. */
+  onBytes?: ((direction: 'in' | 'out', bytes: number) => void) | undefined
 }
 
 export interface PeerTls {
@@ -43,7 +46,7 @@ export interface PeerIdentity {
   names: readonly string[]
 }
 
-type ResolvedOptions = Required<Omit<PeerNetworkOptions, 'secret' | 'tls'>> & { secret: string | undefined; tls: PeerTls | undefined }
+type ResolvedOptions = Required<Omit<PeerNetworkOptions, 'secret' | 'tls' | 'onBytes'>> & { secret: string | undefined; tls: PeerTls | undefined; onBytes: PeerNetworkOptions['onBytes'] }
 
 /**
  * Node-to-node transport for Raft. Each node dials every other member (outbound links only carry
@@ -62,7 +65,7 @@ export class PeerNetwork {
   #closed = false
 
   constructor(options: PeerNetworkOptions) {
-    this.#options = { queueMessagesMax: 10_000, socketBufferBytesMax: 64 << 20, handshakeTimeoutMs: 10_000, ...options, tls: options.tls }
+    this.#options = { queueMessagesMax: 10_000, socketBufferBytesMax: 64 << 20, handshakeTimeoutMs: 10_000, ...options, tls: options.tls, onBytes: options.onBytes }
   }
 
   /** Whether connecting peers must present a certificate from the cluster's CA (mTLS). */
@@ -111,6 +114,8 @@ export class PeerNetwork {
       return socket.close(4003, 'peers must present a certificate signed by the cluster CA')
     }
     this.#inbound.add(socket)
+    // Until the peer proves itself, a frame is a hello: an unauthenticated connection cannot make this node buffer a snapshot-sized frame.
+    setFrameLimit(socket, handshakeFrameBytesMax)
     const nonce = randomBytes(32)
     const logger = this.#options.logger.child({ peerAddress: remoteAddress })
     let peer: string | undefined
@@ -119,7 +124,9 @@ export class PeerNetwork {
     socket.on('message', (data) => {
       let frame: PeerFrame
       try {
-        frame = decodePeerFrame(toBytes(data))
+        const bytes = toBytes(data)
+        this.#options.onBytes?.('in', bytes.length)
+        frame = decodePeerFrame(bytes)
       } catch (error) {
         logger.warn({ err: error }, 'malformed peer frame; closing the link')
         socket.close(4002, 'malformed peer frame')
@@ -133,6 +140,7 @@ export class PeerNetwork {
           return socket.close(4003, problem)
         }
         clearTimeout(timer)
+        setFrameLimit(socket, this.#options.frameBytesMax)
         peer = frame.node
         if (frame.address !== undefined && this.#members[peer] === undefined && this.#learned.get(peer) !== frame.address) {
           this.#learned.set(peer, frame.address)
@@ -242,6 +250,7 @@ class PeerLink {
       else list.push(message)
     }
     const frame = encodePeerFrame({ kind: 'raft', batches: [...byStore].map(([store, messages]) => ({ store, messages })) })
+    this.options.onBytes?.('out', frame.length)
     socket.send(frame, { binary: true }, () => {
       // The socket drained a little: anything queued meanwhile can go now.
       if (this.#queue.length > 0) this.#flush()

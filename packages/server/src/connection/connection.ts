@@ -30,7 +30,7 @@ import type { Logger } from 'pino'
 import { openPrincipal, principalRole, type Authenticator, type CertificateIdentity, type Principal } from '../auth/authenticator.js'
 import { requiredRole, roleAllows, type Role } from '../auth/roles.js'
 import type { NodeMetrics } from '../metrics.js'
-import type { MemberInfo } from '../replica/store-replica.js'
+import type { CatalogAccess } from '../catalog/access.js'
 import type { StoreHost } from '../store-host.js'
 import { Outbox, type OutboxSocket } from './outbox.js'
 import { TokenBucket } from './rate-limit.js'
@@ -39,6 +39,8 @@ import { ServerWatch, tooLarge, type WatchOwner } from './server-watch.js'
 /** The socket as a connection sees it (a `ws` WebSocket behind a thin adapter). */
 export interface ConnectionSocket extends OutboxSocket {
   close(code: number, reason: string): void
+  /** The handshake succeeded: lift the small bound on frames that holds until then (connection/frame-limit.ts). */
+  welcomed?(): void
 }
 
 /** What every connection of a node shares. */
@@ -53,6 +55,8 @@ export interface ConnectionContext {
   readonly clock: Clock
   readonly logger: Logger
   readonly metrics?: NodeMetrics | undefined
+  /** The store catalog (replicated nodes): redirects for stores hosted elsewhere, `stores.*` admin actions. */
+  readonly catalog?: CatalogAccess | undefined
 }
 
 type State = 'handshake' | 'authenticating' | 'open' | 'draining' | 'closed'
@@ -197,7 +201,8 @@ export class ClientConnection implements WatchOwner {
 
   /** The credentials are good: open the connection on the store if they grant a role on it. */
   #admit(hello: Hello, principal: Principal): void {
-    const host = this.context.stores.get(hello.store)
+    const host = this.context.stores.get(hello.store) ?? this.context.catalog?.systemHost(hello.store)
+    if (host === undefined && this.context.catalog !== undefined) return this.#refuse(this.context.catalog.missingStore(hello.store))
     if (host === undefined) {
       const names = [...this.context.stores.keys()].map((name) => `'${name}'`).join(', ')
       return this.#refuse(new NotFoundError(`store '${hello.store}' is not hosted by node ${this.context.nodeId} (it hosts ${names}); declare it in the node's stores`))
@@ -211,6 +216,7 @@ export class ClientConnection implements WatchOwner {
     this.#role = role
     this.#host = host
     this.#state = 'open'
+    this.socket.welcomed?.()
     this.#timer?.cancel()
     this.#armIdle()
     if (principal.expiresAtMs !== undefined) this.#armExpiry(principal.expiresAtMs)
@@ -275,9 +281,9 @@ export class ClientConnection implements WatchOwner {
   #request(message: Request, host: StoreHost): void {
     switch (message.type) {
       case 'write':
-        return this.#track(message.id, () => host.replica.propose(message.command), message.command.type)
+        return this.#track(message.id, () => host.replica.propose(message.command), message.command.type, message.reqId)
       case 'read':
-        return this.#track(message.id, () => host.replica.read(message.query, message.consistency ?? 'linearizable'), message.query.type)
+        return this.#track(message.id, () => host.replica.read(message.query, message.consistency ?? 'linearizable'), message.query.type, message.reqId)
       case 'status':
         return this.#track(message.id, () => this.#status(host), 'status')
       case 'watch':
@@ -302,7 +308,14 @@ export class ClientConnection implements WatchOwner {
     }
   }
 
-  async #admin(action: AdminAction, host: StoreHost): Promise<{ members: MemberInfo[] }> {
+  async #admin(action: AdminAction, host: StoreHost): Promise<unknown> {
+    if (action.kind.startsWith('stores.')) {
+      const catalog = this.context.catalog
+      if (catalog === undefined || catalog.systemHost(host.name) === undefined) {
+        throw new InvalidArgumentError(`store administration goes through the system store: connect to '/_system' on a node started with --data (this connection is to store '${host.name}' on node ${this.context.nodeId})`)
+      }
+      return catalog.admin(action as Extract<AdminAction, { kind: `stores.${string}` }>)
+    }
     const cluster = host.replica.cluster
     if (cluster === undefined) {
       throw new UnavailableError(`store '${host.name}' on node ${this.context.nodeId} is not replicated (the node runs in memory); membership needs a node started with --data`)
@@ -312,8 +325,12 @@ export class ClientConnection implements WatchOwner {
     return { members: cluster.membership() }
   }
 
-  /** Runs an asynchronous request within the in-flight bound and answers it when it settles. */
-  #track(id: number, run: () => Promise<unknown>, op: string): void {
+  /**
+   * Runs an asynchronous request within the in-flight bound and answers it when it settles. At debug
+   * level each answer is logged with the client's `reqId` (kept across a follower's redirect to the
+   * leader, so the follower's and the leader's lines about one request share it).
+   */
+  #track(id: number, run: () => Promise<unknown>, op: string, reqId?: string): void {
     const limit = this.context.limits.requestsInFlightMax
     if (this.#inFlight >= limit) {
       throw new ResourceExhaustedError(`${this.#inFlight} requests are in flight on this connection (limit ${limit}); wait for answers before sending more`, {
@@ -328,16 +345,19 @@ export class ClientConnection implements WatchOwner {
     }
     this.#inFlight++
     const metrics = this.context.metrics
-    const startedAt = metrics === undefined ? 0 : performance.now()
+    const logged = this.logger.isLevelEnabled('debug')
+    const startedAt = metrics === undefined && !logged ? 0 : performance.now()
     const store = this.#host?.name ?? ''
     running.then(
       (result) => {
         metrics?.request(store, op, 'ok', (performance.now() - startedAt) / 1000)
+        if (logged) this.logger.debug({ reqId, id, store, op, outcome: 'ok', durationMs: performance.now() - startedAt }, 'request')
         this.#settled(() => this.#respond(id, result))
       },
       (error: unknown) => {
         const data = this.#errorData(error)
         metrics?.request(store, op, data.code, (performance.now() - startedAt) / 1000)
+        if (logged) this.logger.debug({ reqId, id, store, op, outcome: data.code, leader: data.details?.leader, durationMs: performance.now() - startedAt }, data.details?.leader === undefined ? 'request failed' : 'request refused: not the leader (the client goes to it)')
         this.#settled(() => this.#fail(id, data))
       },
     )

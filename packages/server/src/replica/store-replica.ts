@@ -74,8 +74,8 @@ export interface ReplicaCluster {
   /** Adds a member (a learner catches up first; `voter` adds or promotes it to a voter). Leader only. */
   addMember(nodeId: string, address: string, voter: boolean): Promise<void>
   removeMember(nodeId: string): Promise<void>
-  /** Hands leadership to another voter (graceful shutdown); false when there was none to give it to. */
-  transferLeadership(timeoutMs: number): Promise<boolean>
+  /** Hands leadership to `target` (or else another voter: graceful shutdown); false when there was none to give it to. */
+  transferLeadership(timeoutMs: number, target?: string): Promise<boolean>
 }
 
 /** What one applied command produced. */

@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Message } from '@clustron/raft'
+import fc from 'fast-check'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
-import { WebSocketServer } from 'ws'
-import { peerPath } from '../../src/cluster/peer-frames.js'
+import { WebSocket, WebSocketServer } from 'ws'
+import { checkMessage, decodePeerFrame, encodePeerFrame, peerPath } from '../../src/cluster/peer-frames.js'
 import { PeerNetwork } from '../../src/cluster/peer-network.js'
+import { handshakeFrameBytesMax } from '../../src/connection/frame-limit.js'
 
 interface Peer {
   id: string
@@ -28,7 +30,7 @@ async function peer(id: string, secret: string | undefined, port = 0): Promise<P
     nodeId: id,
     address: () => address,
     secret,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.PEER_LOG ?? 'silent' }),
     frameBytesMax: 64 << 20,
     deliver: (store, messages) => {
       for (const message of messages) received.push({ store, message })
@@ -119,5 +121,52 @@ describe('PeerNetwork', () => {
     const restarted = await peer('b', undefined, port)
     await receivedCount(restarted, 1)
     expect(restarted.received.map(({ message }) => message.term)).toEqual([2])
+  })
+  it('bounds frames from a peer that has not authenticated yet (no snapshot-sized frame before the hello)', async () => {
+    const a = await peer('a', 'right')
+    const socket = new WebSocket(`ws://${a.address}${peerPath}`)
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)))
+    socket.on('error', () => undefined)
+    await new Promise<void>((resolve) => socket.once('open', () => resolve()))
+    socket.send(new Uint8Array(handshakeFrameBytesMax + 1))
+    expect(await closed).toBe(1009)
+    expect(a.received).toEqual([])
+    // Once authenticated, a peer's frames may be large again.
+    const b = await peer('b', 'right')
+    b.network.setMembers({ a: a.address })
+    const context = new Uint8Array(handshakeFrameBytesMax * 4).fill(7)
+    b.network.send('s', [{ type: 'heartbeat', from: 'b', to: 'a', term: 2, commit: 0, context }])
+    await receivedCount(a, 1)
+    expect(Buffer.from((a.received[0]!.message as { context: Uint8Array }).context).equals(Buffer.from(context))).toBe(true)
+  })
+  it('decodes any bytes or values from a peer without throwing past its checks (malformed frames are dropped, never crash the node)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 128 }),
+          fc.anything({ maxDepth: 3, withTypedArray: true, withBigInt: true, withMap: true }).map((value) => {
+            try {
+              return encodePeerFrame(value as never)
+            } catch {
+              return new Uint8Array([0xc1])
+            }
+          }),
+        ),
+        fc.anything({ maxDepth: 3, withTypedArray: true }),
+        (bytes, message) => {
+          let decoded: unknown
+          try {
+            decoded = decodePeerFrame(bytes)
+          } catch {
+            decoded = undefined // the link closes with 4002
+          }
+          if (decoded !== undefined) expect(['challenge', 'hello', 'raft']).toContain((decoded as { kind: string }).kind)
+          // A raft message is checked field by field: anything else is dropped.
+          const checked = checkMessage(message)
+          if (checked !== undefined) expect(typeof checked.type).toBe('string')
+        },
+      ),
+      { numRuns: 2_000 },
+    )
   })
 })

@@ -30,7 +30,12 @@ export class RawClient {
   }
 
   static async open(port: number, path = '/v1/client'): Promise<RawClient> {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`)
+    return RawClient.openUrl(`ws://127.0.0.1:${port}${path}`)
+  }
+
+  /** Opens any URL (wss:// with `options`: ca, cert, key for TLS tests). */
+  static async openUrl(url: string, options: WebSocket.ClientOptions = {}): Promise<RawClient> {
+    const socket = new WebSocket(url, options)
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve())
       socket.once('error', reject)
@@ -39,9 +44,9 @@ export class RawClient {
   }
 
   /** Opens and completes the handshake for `store`; returns the welcome. */
-  static async connected(port: number, store = 'default'): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
+  static async connected(port: number, store = 'default', token?: string): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
     const client = await RawClient.open(port)
-    client.send({ type: 'hello', protocol: protocolVersion, store })
+    client.send({ type: 'hello', protocol: protocolVersion, store, ...(token === undefined ? {} : { token }) })
     const welcome = await client.next()
     if (welcome.type !== 'welcome') throw new Error(`expected welcome, got ${JSON.stringify(welcome)}`)
     return { client, welcome }

@@ -106,7 +106,8 @@ export class ProcessCluster {
       ...(this.options.stores ?? ['default']).flatMap((store) => ['--store', store]),
       ...(node.join ? ['--join'] : ['--peers', Object.entries(this.#founders).map(([peer, address]) => `${peer}=${address}`).join(',')]),
       ...(node.advertised === `127.0.0.1:${node.port}` ? [] : ['--advertise', node.advertised]),
-      ...(node.clockOffsetMs === 0 ? [] : ['--clock-offset-ms', String(node.clockOffsetMs)]),
+      // One argument: a negative offset as a separate argument would read as an option.
+      ...(node.clockOffsetMs === 0 ? [] : [`--clock-offset-ms=${node.clockOffsetMs}`]),
       ...(this.options.clusterSecret === undefined ? [] : ['--cluster-secret', this.options.clusterSecret]),
       ...(this.options.extraArgs ?? []),
     ]

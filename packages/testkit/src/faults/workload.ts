@@ -28,8 +28,8 @@ export interface WorkloadContext {
   readonly acknowledged: AcknowledgedWrite[]
   /** True while the nemesis runs: workloads start new operations only then. */
   isActive(): boolean
-  /** A new client (its own connection); closed by the scenario at the end. */
-  connect(): Promise<Store>
+  /** A new client (its own connection) to `url` (default: the cluster's); closed by the scenario at the end. */
+  connect(url?: string): Promise<Store>
 }
 
 export interface Anomaly {

@@ -55,6 +55,7 @@ describe('ReadIndex across incarnations', () => {
     cluster.start(follower)
     await until(simulation, () => follower.replica !== undefined)
     const read = follower.replica!.read({ type: 'get', key: 'k' }, 'linearizable')
+    read.catch(() => undefined) // may be refused before its outcome is awaited below
     await flushMicrotasks()
     await loop.runUntil(() => false, loop.now + 20)
     network.heal()
@@ -62,6 +63,8 @@ describe('ReadIndex across incarnations', () => {
     // forwarded and fails with a retryable UNAVAILABLE after its timeout; the retry is answered.)
     const first = await settle(simulation, read.then(valueOf, (error: { code?: string }) => error.code))
     expect(first === 'new' || first === 'UNAVAILABLE', `read answered ${String(first)}`).toBe(true)
+    // A read with no known leader is refused at once; the retry comes once the follower knows the leader again.
+    await until(simulation, () => follower.replica!.status().leader === leader.id)
     const retry = await settle(simulation, follower.replica!.read({ type: 'get', key: 'k' }, 'linearizable'))
     expect(valueOf(retry)).toBe('new')
   })
