@@ -34,6 +34,11 @@ describe('stores', () => {
     // The new store serves clients once its replica is open.
     await until(async () => (await runCli(['put', 'k', '"v"'], { env: { CLUSTRON_URL: `${n1.node.url}/orders` } })).code === 0, 'a put to orders')
 
+    const configured = await cli(['stores', 'configure', 'orders', '--max-keys', '10', '--json'])
+    expect(configured.code, configured.stderr).toBe(0)
+    expect(JSON.parse(configured.stdout)).toMatchObject({ config: { replicas: 1, valueBytesMax: 65_536, keysMax: 10 } })
+    expect((await cli(['stores', 'configure', 'orders'])).code).toBe(exitCodes.usage)
+
     const refused = await cli(['stores', 'delete', 'orders'], 'no\n')
     expect(refused.code).toBe(exitCodes.usage)
     expect((await cli(['stores', 'describe', 'orders'])).code).toBe(0)

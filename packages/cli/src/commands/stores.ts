@@ -65,18 +65,44 @@ export const storesCreateCommand: CommandSpec = {
   description: 'Prints the store as the catalog records it. Exits 4 (CONFLICT) when a store of that name exists.',
   examples: ['clustron stores create orders --replicas 3 --max-value 64k', 'clustron stores create sessions --default-ttl 30m --json'],
   async run(context) {
-    const config: StoreConfig = {}
-    const replicas = integerOption(context, 'replicas', { min: 1 })
-    if (replicas !== undefined) config.replicas = replicas
-    const maxValue = stringOption(context, 'max-value')
-    if (maxValue !== undefined) config.valueBytesMax = parseSize(maxValue, '--max-value')
-    const maxKeys = integerOption(context, 'max-keys', { min: 1 })
-    if (maxKeys !== undefined) config.keysMax = maxKeys
-    const history = integerOption(context, 'watch-history', { min: 1 })
-    if (history !== undefined) config.watchHistory = history
-    const ttl = durationOption(context, 'default-ttl')
-    if (ttl !== undefined) config.defaultTtlMs = ttl
-    printStore(context, await (await context.admin()).createStore(argument(context, 0), config))
+    printStore(context, await (await context.admin()).createStore(argument(context, 0), configOptions(context)))
+    return exitCodes.ok
+  },
+}
+
+/** The store config given by the options of `create` and `configure`. */
+function configOptions(context: Context): StoreConfig {
+  const config: StoreConfig = {}
+  const replicas = integerOption(context, 'replicas', { min: 1 })
+  if (replicas !== undefined) config.replicas = replicas
+  const maxValue = stringOption(context, 'max-value')
+  if (maxValue !== undefined) config.valueBytesMax = parseSize(maxValue, '--max-value')
+  const maxKeys = integerOption(context, 'max-keys', { min: 1 })
+  if (maxKeys !== undefined) config.keysMax = maxKeys
+  const history = integerOption(context, 'watch-history', { min: 1 })
+  if (history !== undefined) config.watchHistory = history
+  const ttl = durationOption(context, 'default-ttl')
+  if (ttl !== undefined) config.defaultTtlMs = ttl
+  return config
+}
+
+export const storesConfigureCommand: CommandSpec = {
+  path: ['stores', 'configure'],
+  summary: "change a store's replicas, limits or default TTL (the options given)",
+  args: [{ name: '<name>', required: true }],
+  options: {
+    replicas: { type: 'string', value: 'n', help: 'grow or shrink the placement (new replicas join and catch up)' },
+    'max-value': { type: 'string', value: 'size', help: 'largest value, e.g. 64k' },
+    'max-keys': { type: 'string', value: 'n', help: 'key count quota' },
+    'watch-history': { type: 'string', value: 'n', help: 'revisions retained for watch --from-revision' },
+    'default-ttl': { type: 'string', value: 'duration', help: 'TTL of puts that give neither a TTL nor a lease' },
+  },
+  description: "New limits reopen the store's replicas one node at a time. Clients see new limits when they reconnect.",
+  examples: ['clustron stores configure orders --replicas 5', 'clustron stores configure orders --max-value 256k'],
+  async run(context) {
+    const config = configOptions(context)
+    if (Object.keys(config).length === 0) throw new UsageError('give at least one of --replicas, --max-value, --max-keys, --watch-history, --default-ttl')
+    printStore(context, await (await context.admin()).configureStore(argument(context, 0), config))
     return exitCodes.ok
   },
 }
@@ -165,5 +191,5 @@ async function notFoundAsExit<T>(context: Context, run: () => Promise<T>): Promi
 
 export const storesModule: CommandModule = {
   group: storesGroup,
-  commands: [storesCreateCommand, storesListCommand, storesDescribeCommand, storesDeleteCommand, storesMoveCommand],
+  commands: [storesCreateCommand, storesListCommand, storesDescribeCommand, storesConfigureCommand, storesDeleteCommand, storesMoveCommand],
 }
