@@ -5,7 +5,7 @@ import { connect } from '@clustron/client'
 import type { FailoverCluster } from '../failover.js'
 import { TargetUnavailable, type BenchClient, type BenchTarget, type MemoryReading, type TargetOptions } from '../target.js'
 import { storeClient } from './clustron.js'
-import { exitedError, fetchJson, freePorts, MemberProcess, membersResidentBytes, waitUntil } from './processes.js'
+import { exitedError, fetchJson, freePorts, MemberProcess, membersResidentBytes, waitForLeader, waitUntil } from './processes.js'
 
 /** The built `clustron-server`: the nodes run what `pnpm build` produced, like a deployment does. */
 export const serverBin = fileURLToPath(new URL('../../../../packages/server/dist/bin.js', import.meta.url))
@@ -93,17 +93,8 @@ export class ClustronProcessCluster implements FailoverCluster {
     return healths.find(({ health }) => health?.stores.default?.role === 'leader')?.id
   }
 
-  async waitForLeader(excluding?: string): Promise<string> {
-    let leader: string | undefined
-    await waitUntil(
-      async () => {
-        leader = await this.leader()
-        return leader !== undefined && leader !== excluding
-      },
-      `a leader of cluster3${excluding === undefined ? '' : ` other than ${excluding}`}`,
-      leaderTimeoutMs,
-    )
-    return leader!
+  waitForLeader(excluding?: string): Promise<string> {
+    return waitForLeader(() => this.leader(), 'cluster3', excluding, leaderTimeoutMs)
   }
 
   async kill(id: string): Promise<void> {

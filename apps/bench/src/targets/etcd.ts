@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { FailoverCluster } from '../failover.js'
 import { TargetUnavailable, type BenchClient, type BenchTarget, type MemoryReading, type TargetOptions } from '../target.js'
 import { etcdClient } from './etcd-client.js'
-import { exitedError, fetchJson, freePorts, MemberProcess, membersResidentBytes, waitUntil } from './processes.js'
+import { exitedError, fetchJson, freePorts, MemberProcess, membersResidentBytes, waitForLeader, waitUntil } from './processes.js'
 
 /** Debian's `etcd-server` package installs it as /usr/bin/etcd. */
 const etcdCommand = 'etcd'
@@ -102,17 +102,8 @@ export class EtcdProcessCluster implements FailoverCluster {
     return statuses.find(({ status }) => status !== undefined && status.leader === status.header.member_id)?.name
   }
 
-  async waitForLeader(excluding?: string): Promise<string> {
-    let leader: string | undefined
-    await waitUntil(
-      async () => {
-        leader = await this.leader()
-        return leader !== undefined && leader !== excluding
-      },
-      `a leader of etcd${excluding === undefined ? '' : ` other than ${excluding}`}`,
-      leaderTimeoutMs,
-    )
-    return leader!
+  waitForLeader(excluding?: string): Promise<string> {
+    return waitForLeader(() => this.leader(), 'etcd', excluding, leaderTimeoutMs)
   }
 
   async kill(name: string): Promise<void> {

@@ -44,6 +44,20 @@ export async function waitUntil(condition: () => Promise<boolean>, what: string,
 }
 
 /** GET/POST a local JSON endpoint; undefined when it does not answer in time (a member starting, killed, or paused). */
+/** Waits for `leader()` to name a member other than `excluding` (after a kill: the new leader), and returns it. */
+export async function waitForLeader(leader: () => Promise<string | undefined>, cluster: string, excluding: string | undefined, timeoutMs: number): Promise<string> {
+  let found: string | undefined
+  await waitUntil(
+    async () => {
+      found = await leader()
+      return found !== undefined && found !== excluding
+    },
+    `a leader of ${cluster}${excluding === undefined ? '' : ` other than ${excluding}`}`,
+    timeoutMs,
+  )
+  return found!
+}
+
 export async function fetchJson<T>(url: string, init: { method?: string; body?: string } = {}, timeoutMs = 2_000): Promise<T | undefined> {
   try {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
